@@ -1,0 +1,17 @@
+# The production image: gunicorn serves the site; the same image runs the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+# collectstatic needs a key only to start Django; the running container gets the real one.
+RUN DEBUG=False SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input \
+    && useradd --system --uid 10001 campaign && mkdir -p /app/var && chown campaign /app/var
+USER campaign
+
+EXPOSE 8000
+CMD ["gunicorn", "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py"]

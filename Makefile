@@ -1,0 +1,31 @@
+# `make run`: install, migrate, seed, print a local admin login, serve on http://127.0.0.1:8000
+# `make test`: the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test install bench
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_campaign
+	$(PY) manage.py local_admin
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# PostgreSQL and Redis on this machine are used when they answer; without them the suite
+# runs on SQLite and the tests that need the real services are skipped (CI refuses skips).
+test: install
+	DATABASE_URL="$${DATABASE_URL:-$$($(PY) tests/services.py database)}" \
+	REDIS_URL="$${REDIS_URL:-$$($(PY) tests/services.py redis)}" \
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run.py

@@ -1,0 +1,89 @@
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from campaign.petitions import selectors as petition_selectors
+from campaign.petitions.views import sign_form_for
+
+from . import selectors
+
+
+def _campaign_or_404():
+    campaign = selectors.campaign_published()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+@require_safe
+def home(request):
+    petition = petition_selectors.petition_featured()
+    context = {"campaign": _campaign_or_404(), "petition": petition}
+    if petition:
+        context["form"] = sign_form_for(request, petition)
+        context["recent"] = petition_selectors.signatures_recent_public(petition=petition)
+    return render(request, "content/home.html", context)
+
+
+@require_safe
+def demands(request):
+    return render(request, "content/demands.html", {"campaign": _campaign_or_404()})
+
+
+@require_safe
+def timeline(request):
+    return render(request, "content/timeline.html", {"campaign": _campaign_or_404()})
+
+
+@require_safe
+def sources(request):
+    return render(request, "content/sources.html", {"sources": selectors.sources_all()})
+
+
+@require_safe
+def privacy(request):
+    return render(request, "content/privacy.html")
+
+
+def csrf_failure(request, reason=""):
+    """A form older than its security cookie: say so plainly, keep the supporter's input."""
+    return render(request, "403_csrf.html", status=403)
+
+
+def _check(probe) -> str:
+    try:
+        probe()
+    except Exception:  # noqa: BLE001 - any failure means "down"; the detail stays in the logs
+        return "down"
+    return "ok"
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache():
+    cache.set("healthz", "ok", timeout=10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache read back nothing")
+
+
+def _broker():
+    from campaign.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    checks = {"database": _check(_database), "cache": _check(_cache)}
+    checks["broker"] = _check(_broker) if settings.REDIS_URL else "in-process"
+    healthy = all(state != "down" for state in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "down", **checks}, status=200 if healthy else 503)

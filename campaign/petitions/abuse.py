@@ -1,0 +1,85 @@
+"""Signals that a signature may not come from a distinct, real person.
+
+None of these refuse a signature: they hold it for a moderator, and the supporter sees
+exactly what everybody else sees.
+"""
+
+import ipaddress
+import logging
+import re
+import unicodedata
+
+from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
+from django.conf import settings
+from django.core.cache import cache
+
+from .models import Signature
+
+logger = logging.getLogger(__name__)
+Suspicion = Signature.Suspicion
+
+
+def client_ip(request) -> str | None:
+    """The supporter's address: the socket's, or the one our trusted proxies report."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    address = request.META.get("REMOTE_ADDR")
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(address))
+    except (TypeError, ValueError):
+        return None
+
+
+def subnet_of(ip: str) -> str:
+    address = ipaddress.ip_address(ip)
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def name_skeleton(name: str) -> str:
+    """What is left of a name once case, digits, marks and punctuation are gone."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if ch.isalpha())
+
+
+def _over_limit(kind: str, value: str, petition_id: int) -> bool:
+    limit, window = settings.PETITION_RATE_LIMITS[kind]
+    key = f"rate:{kind}:{petition_id}:{value}"
+    cache.add(key, 0, timeout=window)
+    return cache.incr(key) > limit
+
+
+def suspicions_for(*, petition_id: int, ip: str | None, email_domain: str, name: str, honeypot: bool) -> list[str]:
+    reasons = []
+    if honeypot:
+        reasons.append(Suspicion.HONEYPOT)
+    if email_domain in DISPOSABLE_DOMAINS:
+        reasons.append(Suspicion.DISPOSABLE)
+    checks = [("domain", email_domain, Suspicion.RATE_DOMAIN), ("name", name_skeleton(name), Suspicion.NAME_BURST)]
+    if ip:
+        checks += [("ip", ip, Suspicion.RATE_IP), ("subnet", subnet_of(ip), Suspicion.RATE_SUBNET)]
+    try:
+        for kind, value, reason in checks:
+            if value and _over_limit(kind, value, petition_id):
+                reasons.append(reason)
+    except Exception:  # noqa: BLE001 - the cache is down: sign anyway, unchecked
+        logger.warning("Rate limits skipped: the cache is unreachable.")
+    return [str(r) for r in reasons]
+
+
+URL_PATTERN = re.compile(
+    r"://|www\.|\b[\w-]+\.(?:com|net|org|info|biz|ru|kz|io|xyz|top|ly|me|co|site|online|click|link)\b", re.IGNORECASE
+)
+# Bidirectional overrides, zero-width spaces and the like; ZWNJ and ZWJ stay, since
+# Persian and Indic names need them.
+ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
+
+
+def has_forbidden_chars(text: str) -> bool:
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") or (unicodedata.category(ch) == "Cf" and ch not in ALLOWED_FORMAT_CHARS)
+        for ch in text
+    )

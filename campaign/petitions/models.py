@@ -1,0 +1,209 @@
+"""Petitions, their signatures, and the staff's trail of what was done to them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class Petition(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("petition text"), help_text=_("What supporters sign. Paragraphs separated by a blank line."))
+    goal = models.PositiveIntegerField(_("goal"), default=10000)
+    is_open = models.BooleanField(_("open for signing"), default=True)
+    is_featured = models.BooleanField(_("shown on the home page"), default=False)
+    # The public count: maintained in batches by a periodic task, never counted on a page view.
+    signature_count = models.PositiveIntegerField(_("counted signatures"), default=0, editable=False)
+    count_updated_at = models.DateTimeField(_("count updated"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_featured", "-created_at"]
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("petitions:sign", kwargs={"slug": self.slug})
+
+    @property
+    def progress_percent(self) -> int:
+        return min(100, round(100 * self.signature_count / self.goal)) if self.goal else 100
+
+
+class Signature(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        SUSPICIOUS = "suspicious", _("suspicious")
+        REJECTED = "rejected", _("rejected")
+
+    class EmailState(models.TextChoices):
+        PENDING = "pending", _("to send")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        NONE = "none", _("nothing to send")
+
+    class Suspicion(models.TextChoices):
+        RATE_IP = "rate_ip", _("many signatures from one IP address")
+        RATE_SUBNET = "rate_subnet", _("many signatures from one network")
+        RATE_DOMAIN = "rate_domain", _("many signatures from one email domain")
+        HONEYPOT = "honeypot", _("hidden field filled in (a bot)")
+        DISPOSABLE = "disposable", _("disposable email address")
+        NAME_BURST = "name_burst", _("burst of near-identical names")
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("petition"))
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("email"), max_length=254)
+    # Lower-cased, trimmed address: one signature per person per petition (see services).
+    email_canonical = models.CharField(_("canonical email"), max_length=254)
+    email_domain = models.CharField(_("email domain"), max_length=254, db_index=True)
+    country = CountryField(_("country"))
+    show_publicly = models.BooleanField(_("first name and country shown publicly"), default=False)
+    keep_updated = models.BooleanField(_("agreed to be kept updated"), default=False)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    consent_version = models.CharField(_("version of the notice shown"), max_length=40)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
+    suspicion = models.JSONField(_("why it is suspicious"), default=list, blank=True)
+    # Kept for moderation only: never shown publicly, never exported, erased after 30 days.
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed"), auto_now_add=True, db_index=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
+    # Whether this row is in the petition's stored count (kept true to state by the counter).
+    counted = models.BooleanField(_("in the public count"), default=False, editable=False)
+    # The outbox: the email this row still owes its signer.
+    email_state = models.CharField(_("email"), max_length=10, choices=EmailState.choices, default=EmailState.PENDING)
+    email_requests = models.PositiveSmallIntegerField(_("emails requested"), default=1)
+    email_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
+    email_due_at = models.DateTimeField(_("email due"), null=True, blank=True)
+    email_claimed_at = models.DateTimeField(_("email claimed"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    invalidation = models.ForeignKey(
+        "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures",
+        verbose_name=_("invalidated by"),
+    )
+    state_before_invalidation = models.CharField(max_length=12, choices=State.choices, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "email_canonical"], name="one_signature_per_email"),
+        ]
+        indexes = [
+            models.Index(fields=["petition", "state"], name="signature_petition_state"),
+            # The counter's two questions: what is confirmed but not counted, and the reverse.
+            models.Index(
+                fields=["petition"], name="signature_to_count",
+                condition=Q(state="confirmed", counted=False),
+            ),
+            models.Index(
+                fields=["petition"], name="signature_to_uncount",
+                condition=Q(counted=True) & ~Q(state="confirmed"),
+            ),
+            # The outbox sweeper's question.
+            models.Index(fields=["email_due_at"], name="signature_outbox", condition=Q(email_state__in=["pending", "sending"])),
+            models.Index(fields=["ip_address"], name="signature_ip"),
+            models.Index(fields=["petition", "show_publicly", "-confirmed_at"], name="signature_recent_public"),
+        ]
+        permissions = [
+            ("moderate_signature", _("Can moderate signatures")),
+            ("export_supporters", _("Can export supporters")),
+            ("view_dashboard", _("Can view the campaign dashboard")),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} ({self.get_state_display()})"
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+
+class Invalidation(models.Model):
+    """A bulk rejection by filter, recorded so that it can be reversed as a whole."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        REVERSING = "reversing", _("reversing")
+        REVERSED = "reversed", _("reversed")
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, verbose_name=_("petition"))
+    criteria = models.JSONField(_("filter"))
+    reason = models.CharField(_("reason"), max_length=200)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    matched = models.PositiveIntegerField(_("matched when previewed"), default=0)
+    affected = models.PositiveIntegerField(_("signatures affected"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invalidation")
+        verbose_name_plural = _("invalidations")
+
+    def __str__(self):
+        return f"#{self.pk} {self.reason}"
+
+
+class AuditEntry(models.Model):
+    """Append-only: written by services, never edited or deleted through the site."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("who")
+    )
+    actor_label = models.CharField(_("who, as shown"), max_length=150)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("petition"))
+    count = models.PositiveIntegerField(_("signatures affected"), default=0)
+    details = models.JSONField(_("filter or reason"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} ({self.count})"
+
+
+class ExportJob(models.Model):
+    """A large export written to a file by a worker, downloadable by its owner for a day."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("owner"))
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, verbose_name=_("petition"))
+    filters = models.JSONField(_("filters"))
+    file_format = models.CharField(_("format"), max_length=10)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows expected"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    file_path = models.CharField(_("file"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self):
+        return f"export #{self.pk} ({self.get_state_display()})"

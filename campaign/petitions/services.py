@@ -1,0 +1,273 @@
+"""Every write to petitions and signatures goes through here.
+
+Views, admin actions, tasks and commands call these functions; nothing is hidden in
+save() overrides or signals.
+"""
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import abuse
+from .models import Petition, Signature
+
+logger = logging.getLogger(__name__)
+State = Signature.State
+EmailState = Signature.EmailState
+
+
+def canonical_email(email: str) -> str:
+    """The key for "one signature per person": the address trimmed and case-folded.
+
+    Dots and plus-tags are kept as they are. Only some providers ignore them, and merging
+    two real people's addresses would silently drop a signature; repeat signing with
+    plus-tags is left to the per-domain rate limit and the moderators.
+    """
+    return email.strip().casefold()
+
+
+def petition_seed(*, slug: str, title: str, text: str, goal: int) -> bool:
+    """Create the campaign's petition if it is missing; never overwrite edits."""
+    _petition, created = Petition.objects.get_or_create(
+        slug=slug, defaults={"title": title, "text": text, "goal": goal, "is_featured": True}
+    )
+    return created
+
+
+# --- Signing ------------------------------------------------------------------------------
+
+
+def _enqueue_email(signature_id: int) -> None:
+    """Hand the email to a worker once the row is committed; a broker outage only delays it."""
+    from .tasks import send_signature_email
+
+    def publish():
+        try:
+            send_signature_email.delay(signature_id)
+        except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
+            logger.warning("Could not enqueue email for signature %s; the outbox sweeper will.", signature_id)
+
+    transaction.on_commit(publish)
+
+
+def _request_email(queryset) -> int:
+    """Ask for one more email for these signatures, up to the per-signature cap."""
+    now = timezone.now()
+    return queryset.filter(email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE, erased_at__isnull=True).exclude(
+        state=State.REJECTED
+    ).update(email_state=EmailState.PENDING, email_requests=F("email_requests") + 1, email_due_at=now)
+
+
+def signature_create(
+    *,
+    petition: Petition,
+    name: str,
+    email: str,
+    country: str,
+    show_publicly: bool = False,
+    keep_updated: bool = False,
+    language: str = "en",
+    ip_address: str | None = None,
+    honeypot: bool = False,
+) -> None:
+    """Record a signature, or for an address that already signed, send it another email.
+
+    Returns nothing on purpose: the caller must answer a repeat signer exactly as a new one.
+    """
+    email = email.strip()
+    canonical = canonical_email(email)
+    domain = canonical.rpartition("@")[2]
+    reasons = abuse.suspicions_for(
+        petition_id=petition.pk, ip=ip_address, email_domain=domain, name=name, honeypot=honeypot
+    )
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(
+                petition=petition,
+                name=name,
+                email=email,
+                email_canonical=canonical,
+                email_domain=domain,
+                country=country,
+                show_publicly=show_publicly,
+                keep_updated=keep_updated,
+                language=language,
+                consent_version=settings.PETITION_CONSENT_VERSION,
+                ip_address=ip_address,
+                state=State.SUSPICIOUS if reasons else State.PENDING,
+                suspicion=reasons,
+                email_due_at=timezone.now(),
+            )
+    except IntegrityError:
+        # Signed before (possibly a split second ago, in a concurrent request).
+        existing = Signature.objects.filter(petition=petition, email_canonical=canonical)
+        ids = list(existing.values_list("pk", flat=True))
+        if ids and _request_email(existing):
+            _enqueue_email(ids[0])
+        return
+    _enqueue_email(signature.pk)
+
+
+def signature_confirm(*, signature_id: int) -> Signature | None:
+    """Confirm a signature; confirming again changes nothing. None if it is gone."""
+    now = timezone.now()
+    base = Signature.objects.filter(pk=signature_id, erased_at__isnull=True, confirmed_at__isnull=True)
+    with transaction.atomic():
+        if not base.filter(state=State.PENDING).update(state=State.CONFIRMED, confirmed_at=now):
+            # Held for review or rejected: record the confirmation, the moderators decide.
+            base.update(confirmed_at=now)
+    signature = Signature.objects.filter(pk=signature_id, erased_at__isnull=True).select_related("petition").first()
+    if signature and signature.state == State.CONFIRMED:
+        signature_counts_schedule()
+    return signature
+
+
+def signature_resend(*, petition: Petition, email: str) -> None:
+    """Send a fresh link to an address if it signed; the caller answers the same either way."""
+    existing = Signature.objects.filter(petition=petition, email_canonical=canonical_email(email))
+    ids = list(existing.values_list("pk", flat=True))
+    if ids and _request_email(existing):
+        _enqueue_email(ids[0])
+
+
+def signature_unsubscribe(*, signature_id: int) -> bool:
+    """Withdraw the "keep me updated" choice. True if the signature exists."""
+    signature = Signature.objects.filter(pk=signature_id, erased_at__isnull=True)
+    signature.filter(keep_updated=True).update(keep_updated=False, unsubscribed_at=timezone.now())
+    return signature.exists()
+
+
+# --- The email outbox -----------------------------------------------------------------------
+
+
+def signature_email_claim(*, signature_id: int) -> bool:
+    """Take the right to send this signature's email, with one conditional UPDATE.
+
+    A claim older than PETITION_EMAIL_CLAIM_SECONDS is stale (its worker died) and can
+    be taken over.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.PETITION_EMAIL_CLAIM_SECONDS)
+    return bool(
+        Signature.objects.filter(pk=signature_id)
+        .filter(Q(email_state=EmailState.PENDING) | Q(email_state=EmailState.SENDING, email_claimed_at__lt=stale))
+        .update(email_state=EmailState.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1)
+    )
+
+
+def signature_email_sent(*, signature_id: int) -> None:
+    Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(
+        email_state=EmailState.SENT, email_sent_at=timezone.now(), email_attempts=0
+    )
+
+
+def signature_email_postpone(*, signature_id: int, attempt: int) -> float:
+    """Put the email back in the outbox after a transient failure; return the delay in seconds.
+
+    Exponential backoff with full jitter, so a recovering SMTP server is not hit by a herd.
+    """
+    delay = random.uniform(0.5, 1.0) * min(600.0, 5.0 * 2**attempt)
+    Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(
+        email_state=EmailState.PENDING, email_due_at=timezone.now() + timedelta(seconds=delay)
+    )
+    return delay
+
+
+def signature_email_failed(*, signature_id: int) -> None:
+    Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(email_state=EmailState.FAILED)
+
+
+def signature_email_nothing_to_send(*, signature_id: int) -> None:
+    Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(email_state=EmailState.NONE)
+
+
+def outbox_due_ids(*, limit: int = 1000) -> list[int]:
+    """Signatures whose email is overdue: the broker lost it, or its worker died."""
+    now = timezone.now()
+    overdue = now - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS)
+    stale = now - timedelta(seconds=settings.PETITION_EMAIL_CLAIM_SECONDS)
+    return list(
+        Signature.objects.filter(
+            Q(email_state=EmailState.PENDING, email_due_at__lte=overdue)
+            | Q(email_state=EmailState.SENDING, email_claimed_at__lt=stale)
+        )
+        .order_by("email_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- The public count -------------------------------------------------------------------------
+
+
+def signature_counts_schedule() -> None:
+    """Ask for a count update soon, at most one request every few seconds however busy."""
+    from .tasks import update_signature_counts
+
+    def publish():
+        try:
+            if cache.add("petitions:count-update-scheduled", 1, timeout=5):
+                update_signature_counts.apply_async(countdown=2)
+        except Exception:  # noqa: BLE001 - the periodic run catches up
+            logger.warning("Could not schedule a count update; the periodic one will run.")
+
+    transaction.on_commit(publish)
+
+
+def _count_batch(petition_id: int, batch_size: int) -> int:
+    """Move one batch of signatures into or out of the stored count. Returns rows moved."""
+    with transaction.atomic():
+        # The lock: one counter per petition at a time.
+        Petition.objects.select_for_update().filter(pk=petition_id).values_list("pk", flat=True).first()
+        rows = Signature.objects.filter(petition_id=petition_id)
+        to_count = list(rows.filter(state=State.CONFIRMED, counted=False).values_list("pk", flat=True)[:batch_size])
+        to_uncount = list(
+            rows.filter(counted=True).exclude(state=State.CONFIRMED).values_list("pk", flat=True)[:batch_size]
+        )
+        added = rows.filter(pk__in=to_count, state=State.CONFIRMED, counted=False).update(counted=True) if to_count else 0
+        removed = (
+            rows.filter(pk__in=to_uncount, counted=True).exclude(state=State.CONFIRMED).update(counted=False)
+            if to_uncount
+            else 0
+        )
+        Petition.objects.filter(pk=petition_id).update(
+            signature_count=F("signature_count") + added - removed, count_updated_at=timezone.now()
+        )
+    return len(to_count) + len(to_uncount)
+
+
+def signature_counts_update(*, batch_size: int = 5000) -> None:
+    """Bring every petition's stored count up to date with confirmations and moderation."""
+    for petition_id in Petition.objects.values_list("pk", flat=True):
+        while _count_batch(petition_id, batch_size) >= batch_size:
+            pass
+
+
+def signature_counts_recount() -> None:
+    """Heal any drift: recompute each stored count from the rows themselves."""
+    signature_counts_update()
+    for petition_id in Petition.objects.values_list("pk", flat=True):
+        with transaction.atomic():
+            Petition.objects.select_for_update().filter(pk=petition_id).values_list("pk", flat=True).first()
+            true_count = Signature.objects.filter(petition_id=petition_id, counted=True).count()
+            Petition.objects.filter(pk=petition_id).update(signature_count=true_count, count_updated_at=timezone.now())
+
+
+# --- Retention ------------------------------------------------------------------------------------
+
+
+def personal_data_purge() -> dict[str, int]:
+    """Apply the privacy page's promises: drop old unconfirmed signatures and old IP addresses."""
+    now = timezone.now()
+    unconfirmed_before = now - timedelta(days=settings.PETITION_UNCONFIRMED_RETENTION_DAYS)
+    ip_before = now - timedelta(days=settings.PETITION_IP_RETENTION_DAYS)
+    deleted, _ = Signature.objects.filter(
+        confirmed_at__isnull=True, signed_at__lt=unconfirmed_before, counted=False, invalidation__isnull=True
+    ).exclude(state=State.REJECTED).delete()
+    ips = Signature.objects.filter(signed_at__lt=ip_before, ip_address__isnull=False).update(ip_address=None)
+    return {"deleted_unconfirmed": deleted, "ips_cleared": ips}

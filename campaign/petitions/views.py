@@ -1,0 +1,143 @@
+"""Thin views: validate, call a service, redirect after POST."""
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe, require_http_methods
+
+from . import selectors, services
+from .abuse import client_ip
+from .forms import ResendForm, SignatureForm
+from .models import Petition, Signature
+from .tokens import TokenExpired, TokenInvalid, confirm_token_read, unsubscribe_token_read
+
+
+def country_from_language(request) -> str:
+    """A sensible default country: the region of the browser's preferred language, if any."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    first = header.split(",")[0].split(";")[0].strip()
+    parts = first.replace("_", "-").split("-")
+    if len(parts) >= 2 and len(parts[-1]) == 2 and parts[-1].isalpha():
+        return parts[-1].upper()
+    return ""
+
+
+def sign_form_for(request, petition: Petition, data=None) -> SignatureForm:
+    action = reverse("petitions:sign", kwargs={"slug": petition.slug})
+    if data is not None:
+        return SignatureForm(data, action=action)
+    return SignatureForm(action=action, initial={"country": country_from_language(request)})
+
+
+def _link_problem(request, *, expired: bool, status: int, unsubscribe: bool = False):
+    context = {"expired": expired, "unsubscribe": unsubscribe, "petition": selectors.petition_featured()}
+    return render(request, "petitions/link_problem.html", context, status=status)
+
+
+def _petition_or_404(slug: str) -> Petition:
+    try:
+        return selectors.petition_public(slug=slug)
+    except Petition.DoesNotExist:
+        raise Http404 from None
+
+
+@require_http_methods(["GET", "POST"])
+def sign(request, slug):
+    petition = _petition_or_404(slug)
+    if request.method == "POST" and petition.is_open:
+        form = sign_form_for(request, petition, data=request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.signature_create(
+                petition=petition,
+                name=data["name"],
+                email=data["email"],
+                country=data["country"],
+                show_publicly=data["show_publicly"],
+                keep_updated=data["keep_updated"],
+                language=translation.get_language() or "en",
+                ip_address=client_ip(request),
+                honeypot=form.honeypot_filled,
+            )
+            return redirect("petitions:thanks", slug=petition.slug)
+        status = 400
+    else:
+        form = sign_form_for(request, petition)
+        status = 200
+    context = {"petition": petition, "form": form, "recent": selectors.signatures_recent_public(petition=petition)}
+    return render(request, "petitions/sign.html", context, status=status)
+
+
+@require_safe
+def thanks(request, slug):
+    petition = _petition_or_404(slug)
+    share_url = request.build_absolute_uri(reverse("content:home"))
+    return render(request, "petitions/thanks.html", {"petition": petition, "share_url": share_url})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    """GET shows a button; only the POST confirms, because mail scanners follow links."""
+    try:
+        signature_id = confirm_token_read(token)
+    except TokenExpired:
+        return _link_problem(request, expired=True, status=410)
+    except TokenInvalid:
+        return _link_problem(request, expired=False, status=400)
+    signature = Signature.objects.filter(pk=signature_id, erased_at__isnull=True).select_related("petition").first()
+    if signature is None:
+        return _link_problem(request, expired=False, status=404)
+    if request.method == "POST":
+        services.signature_confirm(signature_id=signature_id)
+        return redirect("petitions:confirmed", slug=signature.petition.slug)
+    return render(
+        request, "petitions/confirm.html", {"petition": signature.petition, "already": signature.confirmed_at is not None}
+    )
+
+
+@require_safe
+def confirmed(request, slug):
+    petition = _petition_or_404(slug)
+    share_url = request.build_absolute_uri(reverse("content:home"))
+    return render(request, "petitions/confirmed.html", {"petition": petition, "share_url": share_url})
+
+
+@require_http_methods(["GET", "POST"])
+def resend(request, slug):
+    petition = _petition_or_404(slug)
+    if request.method == "POST":
+        form = ResendForm(request.POST)
+        if form.is_valid():
+            services.signature_resend(petition=petition, email=form.cleaned_data["email"])
+            return render(request, "petitions/resend_done.html", {"petition": petition})
+        status = 400
+    else:
+        form, status = ResendForm(), 200
+    return render(request, "petitions/resend.html", {"petition": petition, "form": form}, status=status)
+
+
+@csrf_exempt  # RFC 8058 one-click: mail clients POST without a CSRF token; the signed token is the proof
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    try:
+        signature_id = unsubscribe_token_read(token)
+    except (TokenExpired, TokenInvalid):
+        return _link_problem(request, expired=False, status=400, unsubscribe=True)
+    if request.method == "POST":
+        services.signature_unsubscribe(signature_id=signature_id)
+        return render(request, "petitions/unsubscribed.html")
+    return render(request, "petitions/unsubscribe.html")
+
+
+@require_safe
+@cache_control(public=True, max_age=15)
+def count(request, slug):
+    data = selectors.petition_count(slug=slug)
+    if data is None:
+        raise Http404
+    response = JsonResponse({"count": data["signature_count"], "goal": data["goal"]})
+    response["Access-Control-Allow-Origin"] = "*"  # embeds on partner sites may read the count
+    return response

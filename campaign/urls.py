@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from campaign.content.views import healthz
+
+admin.site.site_header = "Campaign administration"
+admin.site.site_title = "Campaign admin"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("staff/", admin.site.urls),
+    path("petitions/", include("campaign.petitions.urls")),
+    path("", include("campaign.content.urls")),
+]

@@ -1,0 +1,26 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  // After a failed submission, take keyboard and screen-reader users to the first problem.
+  var invalid = document.querySelector(".is-invalid");
+  if (invalid) {
+    invalid.focus();
+  }
+  // Keep the signature count fresh from the cacheable JSON endpoint.
+  var block = document.querySelector("[data-count-url]");
+  if (block && window.fetch) {
+    var refresh = function () {
+      fetch(block.getAttribute("data-count-url"), { credentials: "omit" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          var out = block.querySelector(".js-count");
+          var bar = block.querySelector("progress");
+          if (out) { out.textContent = data.count.toLocaleString(document.documentElement.lang); }
+          if (bar) { bar.value = data.count; }
+        })
+        .catch(function () {});
+    };
+    setInterval(refresh, 30000);
+  }
+})();

@@ -1,0 +1,90 @@
+"""Shared fixtures.
+
+Two tiers. Most tests run anywhere: Celery tasks run in-process and the cache is in
+memory, whatever the environment says. Tests marked `services` or `browser` need the real
+PostgreSQL, Redis, worker processes or Chromium; without them they are skipped, except
+under REQUIRE_SERVICES=1 (CI), where a missing service fails the test instead.
+"""
+
+import os
+import shutil
+import socket
+
+import pytest
+from django.core.cache import cache
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need(condition: bool, why: str) -> None:
+    """Skip (or, in CI, fail) a test whose real service is missing."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {why}", pytrace=False)
+    pytest.skip(why)
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def in_process_tier(request, settings):
+    """Unit tests: tasks in-process, a fresh in-memory cache, emails to mail.outbox."""
+    if request.node.get_closest_marker("services") or request.node.get_closest_marker("browser"):
+        yield
+        return
+    from campaign.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cache.clear()
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def postgres(db):
+    """The test database is the real PostgreSQL."""
+    from django.db import connection
+
+    need(connection.vendor == "postgresql", "the tests need PostgreSQL (set DATABASE_URL)")
+    return connection
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL", "")
+    need(bool(url) and port_open("127.0.0.1", 6379), "the tests need Redis (set REDIS_URL)")
+    return url
+
+
+@pytest.fixture
+def chromium_path():
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    need(os.path.exists(path), "the tests need Debian's chromium (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture
+def seeded(db):
+    """The campaign and its petition as first set-up creates them."""
+    from campaign.content.seed import seed_campaign
+    from campaign.petitions.models import Petition
+
+    seed_campaign()
+    return Petition.objects.get(slug="free-kazakhstan-detainees")
+
+
+@pytest.fixture
+def petition(db):
+    from tests.factories import PetitionFactory
+
+    return PetitionFactory()
