@@ -8,6 +8,9 @@ admin.site.site_title = "Campaign admin"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Staff pages outside the admin's own URLs come first: the admin claims everything under staff/.
+    path("staff/moderation/", include("campaign.petitions.moderation_urls")),
+    path("staff/exports/", include("campaign.petitions.export_urls")),
     path("staff/", admin.site.urls),
     path("petitions/", include("campaign.petitions.urls")),
     path("", include("campaign.content.urls")),

@@ -118,6 +118,7 @@ class Signature(models.Model):
         permissions = [
             ("moderate_signature", _("Can moderate signatures")),
             ("export_supporters", _("Can export supporters")),
+            ("export_all_states", _("Can export rejected and suspicious signatures")),
             ("view_dashboard", _("Can view the campaign dashboard")),
         ]
 
