@@ -145,6 +145,10 @@ class Invalidation(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
     matched = models.PositiveIntegerField(_("matched when previewed"), default=0)
     affected = models.PositiveIntegerField(_("signatures affected"), default=0)
+    # Progress of a reversal, shown against `affected`.
+    restored = models.PositiveIntegerField(_("signatures restored"), default=0)
+    # Touched by every batch: a running invalidation whose worker went quiet is resumed by a sweeper.
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import moderation_views as views
 
 app_name = "moderation"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.dashboard_view, name="dashboard"),
+    path("signatures-per-hour.svg", views.chart_view, name="chart"),
+    path("queue/", views.queue_view, name="queue"),
+    path("invalidations/new/", views.invalidation_new, name="invalidation_new"),
+    path("invalidations/<int:pk>/", views.invalidation_detail, name="invalidation"),
+    path("invalidations/<int:pk>/reverse/", views.invalidation_reverse, name="invalidation_reverse"),
+]

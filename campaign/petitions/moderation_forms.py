@@ -1,0 +1,104 @@
+"""Forms for the moderation pages: they validate, nothing more."""
+
+import ipaddress
+import re
+
+from django import forms
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from .models import Petition
+
+DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{1,63}$")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class InvalidationForm(forms.Form):
+    """The criteria of a bulk invalidation; any combination, at least one."""
+
+    petition = forms.ModelChoiceField(Petition.objects.all(), label=_("Petition"), empty_label=None)
+    ip = forms.CharField(
+        label=_("IP address or range"), required=False, max_length=50,
+        help_text=_("One address (203.0.113.7) or a CIDR range (203.0.113.0/24)."),
+    )
+    email_domain = forms.CharField(
+        label=_("Email domain"), required=False, max_length=253, help_text=_("For example example.org.")
+    )
+    name_pattern = forms.CharField(
+        label=_("Name pattern"), required=False, max_length=100,
+        help_text=_("* stands for any characters, ? for one; case is ignored. For example: john smith*"),
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    signed_from = forms.DateTimeField(label=_("Signed from (UTC)"), required=False, widget=DateTimeLocalInput())
+    signed_to = forms.DateTimeField(label=_("Signed before (UTC)"), required=False, widget=DateTimeLocalInput())
+    reason = forms.CharField(
+        label=_("Reason"), max_length=200, help_text=_("Why these signatures are invalid; recorded in the audit log.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("any country"))] + list(countries)
+
+    def clean_ip(self) -> str:
+        value = self.cleaned_data["ip"].strip()
+        if not value:
+            return ""
+        try:
+            if "/" in value:
+                network = ipaddress.ip_network(value, strict=False)
+                if network.num_addresses == 1:
+                    return str(network.network_address)
+                if network.version == 6 and connection.vendor != "postgresql":
+                    raise forms.ValidationError(_("IPv6 ranges can only be searched on PostgreSQL."))
+                return str(network)
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            raise forms.ValidationError(_("Enter an IP address or a range such as 203.0.113.0/24.")) from None
+
+    def clean_email_domain(self) -> str:
+        value = self.cleaned_data["email_domain"].strip().lstrip("@").casefold()
+        if value and not DOMAIN_PATTERN.match(value):
+            raise forms.ValidationError(_("Enter a domain such as example.org, without the part before @."))
+        return value
+
+    def clean_name_pattern(self) -> str:
+        value = " ".join(self.cleaned_data["name_pattern"].split())
+        if value and len(re.sub(r"[*?\s]", "", value)) < 2:
+            raise forms.ValidationError(_("A name pattern needs at least two letters besides * and ?."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        criteria = ("ip", "email_domain", "name_pattern", "country", "signed_from", "signed_to")
+        if not self.errors and not any(data.get(name) for name in criteria):
+            raise forms.ValidationError(
+                _("Choose at least one criterion: an invalidation never takes a whole petition.")
+            )
+        if data.get("signed_from") and data.get("signed_to") and data["signed_from"] >= data["signed_to"]:
+            self.add_error("signed_to", _("The end of the time window must come after its start."))
+        return data
+
+
+class InvalidationApplyForm(InvalidationForm):
+    """The previewed criteria again, hidden, pinned to the rows the preview counted."""
+
+    max_pk = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    matched = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget = forms.HiddenInput()
+
+
+class RejectForm(forms.Form):
+    """The reason asked for on the confirmation page of "reject as spam"."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=200, initial=_("spam"), help_text=_("Recorded in the audit log."))

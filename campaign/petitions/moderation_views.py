@@ -1,0 +1,256 @@
+"""Staff pages beside the admin: dashboard, review queue, bulk invalidation.
+
+Thin views: check the permission, validate, call a service or a selector, redirect after POST.
+They render inside the admin's frame, so staff find the same navigation everywhere.
+"""
+
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from . import dashboard, moderation
+from .models import Invalidation, Petition, Signature
+from .moderation_forms import InvalidationApplyForm, InvalidationForm
+
+QUEUE_PAGE_SIZE = 100
+CRITERIA_FIELDS = ("petition", "ip", "email_domain", "name_pattern", "country", "signed_from", "signed_to", "reason")
+
+
+def staff_permission(perm: str):
+    """Staff only (others are sent to the staff login), and holding `perm` (else 403)."""
+
+    def decorator(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not request.user.has_perm(perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return staff_member_required(checked)
+
+    return decorator
+
+
+def _render(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
+    return TemplateResponse(request, template, {**admin.site.each_context(request), **context}, status=status)
+
+
+def _int_param(request, name: str, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(request.GET.get(name, default))))
+    except ValueError:
+        return default
+
+
+def _chosen_petition(request) -> tuple[Petition | None, list[Petition]]:
+    petitions = dashboard.dashboard_petitions()
+    slug = request.GET.get("petition")
+    chosen = next((p for p in petitions if p.slug == slug), petitions[0] if petitions else None)
+    return chosen, petitions
+
+
+# --- Dashboard -----------------------------------------------------------------------------------
+
+
+def _series(petition: Petition, days: int) -> list[dict]:
+    # The page's table and its chart (a second request) share one computation.
+    return dashboard.cached(
+        f"series:{petition.pk}:{days}", lambda: dashboard.signatures_per_hour(petition=petition, hours=24 * days)
+    )
+
+
+@staff_permission("petitions.view_dashboard")
+@require_safe
+def dashboard_view(request):
+    petition, petitions = _chosen_petition(request)
+    context = {"title": _("Campaign dashboard"), "petitions": petitions, "petition": petition}
+    if petition is None:
+        return _render(request, "moderation/dashboard.html", context)
+    days = _int_param(request, "days", 3, 1, 14)
+    now = timezone.now()
+    key = f"{petition.pk}"
+    windows = [("hour", _("last hour"), timedelta(hours=1)), ("day", _("last 24 hours"), timedelta(days=1))]
+    context.update(
+        days=days,
+        day_choices=[1, 3, 7, 14],
+        series=_series(petition, days),
+        sources=[
+            {
+                "label": label,
+                "since": now - span,
+                **dashboard.cached(f"sources:{key}:{name}", lambda span=span: dashboard.top_sources(petition=petition, since=now - span)),
+            }
+            for name, label, span in windows
+        ],
+        rates=[
+            {"label": label, **dashboard.cached(f"rate:{key}:{name}", lambda span=span: dashboard.confirmation_rate(petition=petition, since=now - span))}
+            for name, label, span in (
+                ("day", _("signed in the last 24 hours"), timedelta(days=1)),
+                ("week", _("signed in the last 7 days"), timedelta(days=7)),
+            )
+        ],
+        totals=dashboard.cached(f"totals:{key}", lambda: dashboard.petition_totals(petition=petition)),
+        can_moderate=request.user.has_perm("petitions.moderate_signature"),
+        can_view_signatures=request.user.has_perm("petitions.view_signature"),
+    )
+    return _render(request, "moderation/dashboard.html", context)
+
+
+@staff_permission("petitions.view_dashboard")
+@require_safe
+def chart_view(request):
+    petition, _petitions = _chosen_petition(request)
+    days = _int_param(request, "days", 3, 1, 14)
+    series = _series(petition, days) if petition else []
+    title = ngettext("Signatures per hour, last day", "Signatures per hour, last %(days)d days", days) % {"days": days}
+    response = HttpResponse(dashboard.chart_svg(series=series, title=title), content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+# --- Review queue --------------------------------------------------------------------------------
+
+
+@staff_permission("petitions.moderate_signature")
+@require_safe
+def queue_view(request):
+    reason = request.GET.get("reason", "")
+    if reason not in Signature.Suspicion.values:
+        reason = ""
+    held = Signature.objects.filter(state=Signature.State.SUSPICIOUS)
+    kinds = [
+        {"value": value, "label": label, "count": held.filter(moderation.suspicion_query(value)).count()}
+        for value, label in Signature.Suspicion.choices
+    ]
+    rows = held.filter(moderation.suspicion_query(reason)) if reason else held
+    before = request.GET.get("before", "")
+    if before.isascii() and before.isdigit():
+        rows = rows.filter(pk__lt=int(before))
+    page = list(
+        rows.order_by("-pk").only(
+            "name", "email", "country", "ip_address", "suspicion", "signed_at", "confirmed_at", "petition_id"
+        )[: QUEUE_PAGE_SIZE + 1]
+    )
+    labels = dict(Signature.Suspicion.choices)
+    for signature in page:
+        signature.reason_labels = [labels.get(value, value) for value in signature.suspicion]
+    context = {
+        "title": _("Review queue"),
+        "kinds": kinds,
+        "held_total": held.count(),
+        "reason": reason,
+        "signatures": page[:QUEUE_PAGE_SIZE],
+        "older": page[QUEUE_PAGE_SIZE - 1].pk if len(page) > QUEUE_PAGE_SIZE else None,
+        "action_url": reverse("admin:petitions_signature_changelist") + "?state__exact=suspicious",
+        "can_erase": request.user.has_perm("petitions.delete_signature"),
+    }
+    return _render(request, "moderation/queue.html", context)
+
+
+# --- Bulk invalidation -------------------------------------------------------------------------
+
+
+def _criteria(data: dict) -> dict:
+    return moderation.criteria_from(
+        ip=data["ip"], email_domain=data["email_domain"], name_pattern=data["name_pattern"],
+        country=data["country"], signed_from=data["signed_from"], signed_to=data["signed_to"],
+    )
+
+
+@staff_permission("petitions.moderate_signature")
+@require_http_methods(["GET", "POST"])
+def invalidation_new(request):
+    """Criteria, then a preview with the number matched, then apply: each step a POST."""
+    step = request.POST.get("step", "")
+    context = {"title": _("Bulk invalidation")}
+    if request.method == "POST" and step == "preview":
+        form = InvalidationForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            preview = moderation.invalidation_preview(petition=data["petition"], criteria=_criteria(data))
+            apply_form = InvalidationApplyForm(
+                initial={
+                    **{name: data[name] for name in CRITERIA_FIELDS},
+                    "petition": data["petition"].pk,
+                    "max_pk": preview["criteria"]["max_pk"],
+                    "matched": preview["matched"],
+                }
+            )
+            context.update(form=form, preview=preview, apply_form=apply_form, petition=data["petition"])
+            return _render(request, "moderation/invalidation_form.html", context)
+        context["form"] = form
+        return _render(request, "moderation/invalidation_form.html", context, status=400)
+    if request.method == "POST" and step == "apply":
+        form = InvalidationApplyForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            invalidation = moderation.invalidation_create(
+                actor=request.user,
+                petition=data["petition"],
+                criteria={**_criteria(data), "max_pk": data["max_pk"]},
+                reason=data["reason"],
+                matched=data["matched"],
+            )
+            return redirect("moderation:invalidation", pk=invalidation.pk)
+        # Only a tampered or stale page gets here: start again from the criteria.
+        messages.error(request, _("The preview was incomplete; check the criteria and preview again."))
+        context["form"] = InvalidationForm(request.POST)
+        return _render(request, "moderation/invalidation_form.html", context, status=400)
+    # A first visit, or criteria handed over from the dashboard: a form to check, not yet errors.
+    initial = {name: request.POST.get(name, "") for name in CRITERIA_FIELDS if request.POST.get(name)}
+    if "petition" not in initial:
+        petition, _petitions = _chosen_petition(request)
+        initial["petition"] = petition.pk if petition else None
+    context["form"] = InvalidationForm(initial=initial)
+    return _render(request, "moderation/invalidation_form.html", context)
+
+
+@staff_permission("petitions.view_invalidation")
+@require_safe
+def invalidation_detail(request, pk: int):
+    invalidation = get_object_or_404(Invalidation.objects.select_related("petition", "created_by"), pk=pk)
+    working = invalidation.state in (Invalidation.State.RUNNING, Invalidation.State.REVERSING)
+    context = {
+        "title": _("Bulk invalidation #%(pk)d") % {"pk": invalidation.pk},
+        "invalidation": invalidation,
+        "working": working,
+        "can_reverse": invalidation.state == Invalidation.State.DONE
+        and request.user.has_perm("petitions.moderate_signature"),
+        "criteria": [
+            (label, invalidation.criteria[key])
+            for key, label in (
+                ("ip", _("IP address or range")),
+                ("email_domain", _("Email domain")),
+                ("name_pattern", _("Name pattern")),
+                ("country", _("Country")),
+                ("signed_from", _("Signed from")),
+                ("signed_to", _("Signed before")),
+            )
+            if invalidation.criteria.get(key)
+        ],
+        "signatures_url": reverse("admin:petitions_signature_changelist") + f"?invalidation={invalidation.pk}",
+        "can_view_signatures": request.user.has_perm("petitions.view_signature"),
+    }
+    return _render(request, "moderation/invalidation_progress.html", context)
+
+
+@staff_permission("petitions.moderate_signature")
+@require_POST
+def invalidation_reverse(request, pk: int):
+    invalidation = get_object_or_404(Invalidation, pk=pk)
+    if moderation.invalidation_reverse(actor=request.user, invalidation_id=invalidation.pk):
+        messages.success(request, _("Reversing: the signatures go back to the state they had."))
+    else:
+        messages.error(request, _("Only a finished invalidation can be reversed."))
+    return redirect("moderation:invalidation", pk=invalidation.pk)
