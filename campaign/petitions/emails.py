@@ -48,6 +48,7 @@ def build_signature_email(signature: Signature) -> EmailMultiAlternatives | None
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
+            "Content-Language": signature.language,
         },
     )
     message.attach_alternative(html, "text/html")

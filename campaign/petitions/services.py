@@ -11,7 +11,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from . import abuse
@@ -57,11 +58,15 @@ def _enqueue_email(signature_id: int) -> None:
 
 
 def _request_email(queryset) -> int:
-    """Ask for one more email for these signatures, up to the per-signature cap."""
+    """Ask for one more email for these signatures, up to the per-signature cap.
+
+    A fresh request gets a fresh retry budget: an address whose last email failed for good
+    (a full mailbox, a provider outage) deserves as many tries as the first time.
+    """
     now = timezone.now()
     return queryset.filter(email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE, erased_at__isnull=True).exclude(
         state=State.REJECTED
-    ).update(email_state=EmailState.PENDING, email_requests=F("email_requests") + 1, email_due_at=now)
+    ).update(email_state=EmailState.PENDING, email_requests=F("email_requests") + 1, email_due_at=now, email_attempts=0)
 
 
 def signature_create(
@@ -137,9 +142,13 @@ def signature_resend(*, petition: Petition, email: str) -> None:
 
 
 def signature_unsubscribe(*, signature_id: int) -> bool:
-    """Withdraw the "keep me updated" choice. True if the signature exists."""
+    """Withdraw the "keep me updated" choice. True if the signature exists.
+
+    Recorded also for someone who never ticked the box: every email carries the link, and
+    pressing it is a choice worth keeping. The first time is the one recorded.
+    """
     signature = Signature.objects.filter(pk=signature_id, erased_at__isnull=True)
-    signature.filter(keep_updated=True).update(keep_updated=False, unsubscribed_at=timezone.now())
+    signature.filter(unsubscribed_at__isnull=True).update(keep_updated=False, unsubscribed_at=timezone.now())
     return signature.exists()
 
 
@@ -187,19 +196,33 @@ def signature_email_nothing_to_send(*, signature_id: int) -> None:
     Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(email_state=EmailState.NONE)
 
 
-def outbox_due_ids(*, limit: int = 1000) -> list[int]:
-    """Signatures whose email is overdue: the broker lost it, or its worker died."""
+def _outbox_overdue():
     now = timezone.now()
     overdue = now - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS)
     stale = now - timedelta(seconds=settings.PETITION_EMAIL_CLAIM_SECONDS)
-    return list(
-        Signature.objects.filter(
-            Q(email_state=EmailState.PENDING, email_due_at__lte=overdue)
-            | Q(email_state=EmailState.SENDING, email_claimed_at__lt=stale)
-        )
-        .order_by("email_due_at")
-        .values_list("pk", flat=True)[:limit]
+    return Signature.objects.filter(
+        Q(email_state=EmailState.PENDING, email_due_at__lte=overdue)
+        | Q(email_state=EmailState.SENDING, email_claimed_at__lt=stale)
     )
+
+
+def outbox_due_ids(*, limit: int = 1000) -> list[int]:
+    """Signatures whose email is overdue: the broker lost it, or its worker died."""
+    return list(_outbox_overdue().order_by("email_due_at").values_list("pk", flat=True)[:limit])
+
+
+def outbox_sweep(*, limit: int = 1000) -> list[int]:
+    """Take the overdue emails for re-enqueueing, and mark them as just re-sent.
+
+    Pushing their due time to now keeps the next sweeps from enqueueing them again while
+    they wait in a long queue (a viral spike); if this batch is lost too, they are overdue
+    again one grace period later.
+    """
+    with transaction.atomic():
+        ids = outbox_due_ids(limit=limit)
+        if ids:
+            Signature.objects.filter(pk__in=ids, email_state=EmailState.PENDING).update(email_due_at=timezone.now())
+    return ids
 
 
 # --- The public count -------------------------------------------------------------------------
@@ -211,7 +234,11 @@ def signature_counts_schedule() -> None:
 
     def publish():
         try:
-            if cache.add("petitions:count-update-scheduled", 1, timeout=5):
+            # In-process (no Redis) there is no beat to catch up with what a skipped request
+            # would leave out, and the update runs at once, so nothing is skipped there.
+            if update_signature_counts.app.conf.task_always_eager or cache.add(
+                "petitions:count-update-scheduled", 1, timeout=5
+            ):
                 update_signature_counts.apply_async(countdown=2)
         except Exception:  # noqa: BLE001 - the periodic run catches up
             logger.warning("Could not schedule a count update; the periodic one will run.")
@@ -235,8 +262,10 @@ def _count_batch(petition_id: int, batch_size: int) -> int:
             if to_uncount
             else 0
         )
+        # Never below zero: a stored count that drifted low must not make this update fail
+        # (the column is unsigned), or the counter and the recount that heals it would stall.
         Petition.objects.filter(pk=petition_id).update(
-            signature_count=F("signature_count") + added - removed, count_updated_at=timezone.now()
+            signature_count=Greatest(F("signature_count") + added - removed, Value(0)), count_updated_at=timezone.now()
         )
     return len(to_count) + len(to_uncount)
 

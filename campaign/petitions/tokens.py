@@ -9,7 +9,12 @@ UNSUBSCRIBE_SALT = "petitions.signature.unsubscribe"
 
 
 class TokenExpired(Exception):
-    """The link was genuine but is too old."""
+    """The link was genuine but is too old. Carries the signature it was made for, so the
+    page can offer a fresh link for the right petition."""
+
+    def __init__(self, signature_id: int | None = None):
+        super().__init__(signature_id)
+        self.signature_id = signature_id
 
 
 class TokenInvalid(Exception):
@@ -24,7 +29,9 @@ def _read(token: str, salt: str, max_age: int | None) -> int:
     try:
         value = signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired as exc:
-        raise TokenExpired from exc
+        # The signature checked out before the age did, so the value is ours to read.
+        value = signing.loads(token, salt=salt)
+        raise TokenExpired(value if isinstance(value, int) else None) from exc
     except signing.BadSignature as exc:
         raise TokenInvalid from exc
     if not isinstance(value, int):

@@ -32,8 +32,8 @@ def sign_form_for(request, petition: Petition, data=None) -> SignatureForm:
     return SignatureForm(action=action, initial={"country": country_from_language(request)})
 
 
-def _link_problem(request, *, expired: bool, status: int, unsubscribe: bool = False):
-    context = {"expired": expired, "unsubscribe": unsubscribe, "petition": selectors.petition_featured()}
+def _link_problem(request, *, expired: bool, status: int, unsubscribe: bool = False, petition: Petition | None = None):
+    context = {"expired": expired, "unsubscribe": unsubscribe, "petition": petition or selectors.petition_featured()}
     return render(request, "petitions/link_problem.html", context, status=status)
 
 
@@ -66,7 +66,8 @@ def sign(request, slug):
         status = 400
     else:
         form = sign_form_for(request, petition)
-        status = 200
+        # A signature sent to a closed petition is refused, and the page says it is closed.
+        status = 410 if request.method == "POST" else 200
     context = {"petition": petition, "form": form, "recent": selectors.signatures_recent_public(petition=petition)}
     return render(request, "petitions/sign.html", context, status=status)
 
@@ -83,8 +84,10 @@ def confirm(request, token):
     """GET shows a button; only the POST confirms, because mail scanners follow links."""
     try:
         signature_id = confirm_token_read(token)
-    except TokenExpired:
-        return _link_problem(request, expired=True, status=410)
+    except TokenExpired as exc:
+        # Offer the fresh link for the petition this one was for, not just the featured one.
+        petition = selectors.petition_of_signature(signature_id=exc.signature_id) if exc.signature_id else None
+        return _link_problem(request, expired=True, status=410, petition=petition)
     except TokenInvalid:
         return _link_problem(request, expired=False, status=400)
     signature = Signature.objects.filter(pk=signature_id, erased_at__isnull=True).select_related("petition").first()

@@ -1,0 +1,112 @@
+"""Settings from the environment: safe local defaults, and a production that refuses to start
+without its secret and passes Django's deployment checks.
+
+Settings are read once, at start-up: each case evaluates the settings file afresh with its own
+environment, and the start-up refusal and `check --deploy` run in a fresh process."""
+
+import os
+import runpy
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache.backends.redis import RedisCache
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SETTINGS_FILE = BASE_DIR / "campaign" / "settings.py"
+# Everything the settings read from the environment, so none of this machine's leaks in.
+READ_FROM_ENV = [
+    "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "EMAIL_BACKEND", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS", "SITE_URL", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL", "SECURE_HSTS_SECONDS",
+    "DEFAULT_FROM_EMAIL", "ANYMAIL",
+]
+PRODUCTION = {
+    "DEBUG": "False",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "petition.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://petition.example.org",
+    "SITE_URL": "https://petition.example.org",
+}
+
+
+@pytest.fixture
+def settings_with(monkeypatch):
+    """Evaluate the settings file as Django would at start-up, with exactly this environment."""
+
+    def evaluate(**env: str) -> dict:
+        for name in READ_FROM_ENV:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(SETTINGS_FILE))
+
+    return evaluate
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    """Run Python in the project with nothing from this environment but PATH and HOME."""
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    clean |= {"DJANGO_SETTINGS_MODULE": "campaign.settings", "PYTHONDONTWRITEBYTECODE": "1", **env}
+    return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=120)
+
+
+def test_with_nothing_set_it_runs_on_sqlite_in_process_with_console_email(settings_with):
+    found = settings_with()
+    assert found["DEBUG"] is True
+    assert found["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert str(found["DATABASES"]["default"]["NAME"]) == str(BASE_DIR / "db.sqlite3")
+    assert found["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert found["CELERY_TASK_ALWAYS_EAGER"] is True and found["CELERY_BROKER_URL"] == "memory://"
+    assert found["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert found["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost", "[::1]"]
+
+
+def test_the_environment_switches_on_postgres_redis_and_smtp(settings_with):
+    found = settings_with(
+        DATABASE_URL="postgres://campaign:secret@db.internal:5432/campaign",
+        REDIS_URL="redis://cache.internal:6379/0",
+        EMAIL_URL="smtp://mail.internal:1025",
+        DEFAULT_FROM_EMAIL="Campaign <petition@example.org>",
+    )
+    database = found["DATABASES"]["default"]
+    assert (database["ENGINE"], database["HOST"], database["NAME"]) == ("django.db.backends.postgresql", "db.internal", "campaign")
+    cache = found["CACHES"]["default"]
+    assert issubclass(import_string(cache["BACKEND"]), RedisCache) and cache["LOCATION"] == "redis://cache.internal:6379/0"
+    assert found["CELERY_TASK_ALWAYS_EAGER"] is False and found["CELERY_BROKER_URL"] == "redis://cache.internal:6379/0"
+    assert found["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (found["EMAIL_HOST"], found["EMAIL_PORT"]) == ("mail.internal", 1025)
+    assert found["DEFAULT_FROM_EMAIL"] == "Campaign <petition@example.org>"
+
+
+def test_an_anymail_backend_can_be_chosen(settings_with):
+    found = settings_with(EMAIL_BACKEND="anymail.backends.postmark.EmailBackend", ANYMAIL='{"POSTMARK_SERVER_TOKEN": "t"}')
+    assert found["EMAIL_BACKEND"] == "anymail.backends.postmark.EmailBackend"
+    assert found["ANYMAIL"] == {"POSTMARK_SERVER_TOKEN": "t"}
+
+
+def test_production_settings_are_secure(settings_with):
+    found = settings_with(**PRODUCTION)
+    assert found["DEBUG"] is False
+    assert found["SESSION_COOKIE_SECURE"] and found["CSRF_COOKIE_SECURE"] and found["SECURE_SSL_REDIRECT"]
+    assert found["SECURE_HSTS_SECONDS"] >= 31536000
+
+
+def test_an_empty_secret_key_counts_as_none(settings_with):
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set when DEBUG is off."):
+        settings_with(DEBUG="False", SECRET_KEY="")
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run(["-c", "import django; django.setup()"], DEBUG="False")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_deployment_checks_are_clean_with_production_variables():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

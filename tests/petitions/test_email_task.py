@@ -1,0 +1,317 @@
+"""The send task and the outbox sweeper, against a real SMTP conversation (aiosmtpd in-process).
+
+The task is called the way a worker runs it once (`send_signature_email(id)`), or through
+Celery's `apply()`, which runs the retries it asks for at once instead of after the backoff.
+"""
+
+import email
+import email.policy
+import smtplib
+import socket
+import time
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from campaign.petitions.models import Signature
+from campaign.petitions.tasks import send_signature_email, sweep_email_outbox
+from tests.factories import PetitionFactory, SignatureFactory
+
+EmailState = Signature.EmailState
+PORTS = range(8100, 8200)  # this engineer's range on the shared machine
+
+
+def free_port(exclude=()) -> int:
+    for port in PORTS:
+        if port in exclude:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8100-8199")
+
+
+class Inbox:
+    """An SMTP server's mailbox that can refuse: `refuse` messages get `reply`, then it accepts."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self, *, refuse=0, reply="451 4.3.0 Try again later", rcpt_reply=None, mail_reply=None):
+        self.refuse, self.reply, self.rcpt_reply, self.mail_reply = refuse, reply, rcpt_reply, mail_reply
+        self.attempts = 0
+        self.received = []  # (envelope recipients, parsed message)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.mail_reply:
+            reply, self.mail_reply = self.mail_reply, None
+            return reply
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self.refuse > 0:
+            self.refuse -= 1
+            return self.reply
+        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        self.received.append((list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+
+def start_server(**smtp_parameters) -> tuple[Controller, Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **smtp_parameters)
+    controller.start()
+    return controller, inbox
+
+
+@pytest.fixture(scope="module")
+def smtp_server():
+    controller, inbox = start_server()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(db, smtp_server, settings):
+    """Emails go over SMTP to the in-process server; returns its inbox, emptied."""
+    controller, inbox = smtp_server
+    inbox.reset()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    return inbox
+
+
+def outbox_row(**fields) -> Signature:
+    """A signature that still owes its signer the confirmation email."""
+    return SignatureFactory(**{"email_state": EmailState.PENDING, "email_due_at": timezone.now(), **fields})
+
+
+# --- Idempotency ------------------------------------------------------------------------------------
+
+
+def test_running_the_task_twice_sends_one_email(db):
+    signature = outbox_row()
+    assert send_signature_email(signature.pk) == "sent"
+    assert send_signature_email(signature.pk) == "not-claimed"
+    assert len(mail.outbox) == 1
+    signature.refresh_from_db()
+    assert signature.email_state == EmailState.SENT and signature.email_sent_at is not None
+
+
+def test_a_row_another_worker_is_sending_is_left_to_it(db):
+    signature = outbox_row(email_state=EmailState.SENDING, email_claimed_at=timezone.now())
+    assert send_signature_email(signature.pk) == "not-claimed"
+    assert mail.outbox == []
+    assert Signature.objects.get().email_state == EmailState.SENDING
+
+
+def test_nothing_is_sent_to_a_rejected_signature(db):
+    signature = outbox_row(state=Signature.State.REJECTED)
+    assert send_signature_email(signature.pk) == "nothing-to-send"
+    assert mail.outbox == []
+    assert Signature.objects.get().email_state == EmailState.NONE
+
+
+# --- What the email is --------------------------------------------------------------------------------
+
+
+def test_the_email_arrives_with_text_and_html_and_one_click_unsubscribe(smtp, settings):
+    signature = outbox_row(name="Aigerim Bekova", email="aigerim@example.org")
+
+    assert send_signature_email(signature.pk) == "sent"
+
+    [(recipients, message)] = smtp.received
+    assert recipients == ["aigerim@example.org"]
+    assert message["To"] == "aigerim@example.org"
+    assert message["Subject"] == f"Please confirm your signature: {signature.petition.title}"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Hello Aigerim," in text and "Hello Aigerim," in html
+    assert "Bekova" not in text and "Bekova" not in html  # greeted by first name only
+    confirm_link = f"{settings.SITE_URL}/petitions/confirm/"
+    assert confirm_link in text and f'href="{confirm_link}' in html
+    unsubscribe = str(message["List-Unsubscribe"]).strip()  # long: folded onto a second line
+    assert unsubscribe.startswith(f"<{settings.SITE_URL}/petitions/unsubscribe/") and unsubscribe.endswith("/>")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert unsubscribe.strip("<>") in text and unsubscribe.strip("<>") in html
+    assert message["Content-Language"] == "en" and '<html lang="en">' in html
+
+
+def test_a_name_with_line_breaks_never_reaches_a_header(smtp):
+    petition = PetitionFactory(title="Free them\r\nBcc: title@example.org")
+    signature = outbox_row(
+        petition=petition, name="Eve\r\nBcc: victim@example.org\r\nX-Injected: yes", email="eve@example.org"
+    )
+
+    assert send_signature_email(signature.pk) == "sent"
+
+    [(recipients, message)] = smtp.received
+    assert recipients == ["eve@example.org"]
+    assert message["To"] == "eve@example.org"
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+    raw_headers = message.as_string().split("\n\n", 1)[0]
+    assert "victim@example.org" not in raw_headers
+
+
+# --- Failures: transient, permanent, lost connections ------------------------------------------------
+
+
+def test_a_refusal_to_try_later_puts_the_email_back_with_a_backoff_and_the_next_run_sends_it(smtp):
+    signature = outbox_row()
+    smtp.reset(refuse=1)
+
+    before = timezone.now()
+    with pytest.raises(smtplib.SMTPDataError):  # the task asks Celery for a retry
+        send_signature_email(signature.pk)
+
+    signature.refresh_from_db()
+    assert signature.email_state == EmailState.PENDING
+    assert signature.email_due_at > before + timedelta(seconds=4)  # at least the first backoff step
+    assert signature.email_attempts == 1 and smtp.received == []
+
+    assert send_signature_email(signature.pk) == "sent"
+    signature.refresh_from_db()
+    assert signature.email_state == EmailState.SENT and signature.email_attempts == 0
+    assert len(smtp.received) == 1 and smtp.attempts == 2
+
+
+def test_celery_retries_until_the_server_accepts_and_delivers_once(smtp):
+    signature = outbox_row()
+    smtp.reset(refuse=2)
+
+    result = send_signature_email.apply(args=[signature.pk])
+
+    assert result.get() == "sent"
+    assert smtp.attempts == 3 and len(smtp.received) == 1
+    assert Signature.objects.get().email_state == EmailState.SENT
+
+
+def test_retries_stop_after_the_configured_number_of_attempts(smtp, settings):
+    settings.PETITION_EMAIL_MAX_RETRIES = 3
+    signature = outbox_row()
+    smtp.reset(refuse=100)
+
+    assert send_signature_email.apply(args=[signature.pk]).get() == "failed"
+
+    assert smtp.attempts == 3
+    assert Signature.objects.get().email_state == EmailState.FAILED
+
+
+def test_a_permanent_refusal_is_marked_failed_without_retrying(smtp):
+    signature = outbox_row()
+    smtp.reset(rcpt_reply="550 5.1.1 No such mailbox")
+
+    assert send_signature_email(signature.pk) == "failed"
+
+    signature.refresh_from_db()
+    assert signature.email_state == EmailState.FAILED and signature.email_attempts == 1
+    assert smtp.received == []
+
+
+def test_a_server_that_is_down_is_tried_again_later(smtp, settings, smtp_server):
+    settings.EMAIL_PORT = free_port(exclude={smtp_server[0].port})  # nobody listens there
+    signature = outbox_row()
+
+    with pytest.raises(ConnectionRefusedError):
+        send_signature_email(signature.pk)
+
+    signature.refresh_from_db()
+    assert signature.email_state == EmailState.PENDING and signature.email_due_at > timezone.now()
+
+
+def test_a_resend_after_a_failure_gets_a_fresh_set_of_tries(client, smtp, settings, django_capture_on_commit_callbacks):
+    settings.PETITION_EMAIL_MAX_RETRIES = 2
+    signature = outbox_row(email="aigerim@example.org")
+    smtp.reset(refuse=2)
+    assert send_signature_email.apply(args=[signature.pk]).get() == "failed"
+
+    smtp.reset(refuse=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("petitions:resend", kwargs={"slug": signature.petition.slug}), {"email": "aigerim@example.org"})
+
+    assert len(smtp.received) == 1
+    assert Signature.objects.get().email_state == EmailState.SENT
+
+
+def test_a_connection_the_server_dropped_while_idle_is_reopened_at_once(db, settings):
+    controller, inbox = start_server(timeout=0.3)  # this server hangs up on idle clients quickly
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", controller.port, False
+        first, second, third = outbox_row(), outbox_row(), outbox_row()
+        assert send_signature_email(first.pk) == "sent"
+
+        time.sleep(0.6)  # the worker's kept-open connection is closed by the server meanwhile
+        assert send_signature_email(second.pk) == "sent"
+
+        inbox.mail_reply = "421 4.4.2 Timeout exceeded, closing"  # what Postfix says when it hangs up
+        assert send_signature_email(third.pk) == "sent"
+    finally:
+        controller.stop()
+    assert len(inbox.received) == 3
+
+
+# --- The outbox sweeper ------------------------------------------------------------------------------
+
+
+def test_the_sweeper_sends_what_a_broker_outage_left_behind(client, petition, settings, django_capture_on_commit_callbacks):
+    # The request commits, but its "send the email" message never reaches the broker.
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            reverse("petitions:sign", kwargs={"slug": petition.slug}),
+            {"name": "Aigerim Bekova", "email": "aigerim@example.org", "country": "KZ"},
+        )
+    assert response.status_code == 302 and mail.outbox == []
+    assert sweep_email_outbox() == 0  # still within the grace period: the queue may yet deliver it
+
+    Signature.objects.update(email_due_at=timezone.now() - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS + 1))
+    assert sweep_email_outbox() == 1
+
+    assert [message.to for message in mail.outbox] == [["aigerim@example.org"]]
+    assert Signature.objects.get().email_state == EmailState.SENT
+    assert sweep_email_outbox() == 0
+
+
+def test_the_sweeper_takes_over_a_claim_whose_worker_died(db, settings):
+    stale = timezone.now() - timedelta(seconds=settings.PETITION_EMAIL_CLAIM_SECONDS + 1)
+    abandoned = outbox_row(email="abandoned@example.org", email_state=EmailState.SENDING, email_claimed_at=stale)
+    outbox_row(email="busy@example.org", email_state=EmailState.SENDING, email_claimed_at=timezone.now())
+
+    assert sweep_email_outbox() == 1
+
+    assert [message.to for message in mail.outbox] == [["abandoned@example.org"]]
+    assert Signature.objects.get(pk=abandoned.pk).email_state == EmailState.SENT
+    assert Signature.objects.get(email="busy@example.org").email_state == EmailState.SENDING
+
+
+def test_a_swept_email_is_not_enqueued_again_while_it_waits_in_the_queue(db, settings):
+    from campaign.petitions import services
+
+    overdue = timezone.now() - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS + 1)
+    signature = outbox_row(email_due_at=overdue)
+
+    assert services.outbox_sweep() == [signature.pk]
+    assert services.outbox_sweep() == []  # a long queue (a spike) is not flooded with copies
+
+    Signature.objects.update(email_due_at=overdue)  # one grace period later, still not sent
+    assert services.outbox_sweep() == [signature.pk]
