@@ -1,0 +1,465 @@
+"""The real processes of the integration tier, and what the tests need to drive them.
+
+Every process runs in its own process group, writes its output to a file the tests can read,
+and is killed with its whole group when its test ends, whatever happened. Every wait is bounded
+and fails with what the processes said.
+"""
+
+import asyncio
+import email
+import email.policy
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+# Ports this tier may use (one range per engineer on shared machines).
+PORTS = range(8400, 8500)
+_handed_out: set[int] = set()
+
+
+def free_port() -> int:
+    """A port in our range that nothing listens on, never the same one twice in a session.
+
+    The search starts at a random place, so two runs at once rarely race for the same port.
+    """
+    start = random.randrange(len(PORTS))
+    for port in list(PORTS)[start:] + list(PORTS)[:start]:
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"No free port left in {PORTS.start}-{PORTS.stop - 1}.")
+
+
+def wait_for(predicate, *, timeout: float, what: str, diagnostics=lambda: "", interval: float = 0.1):
+    """Poll until predicate() is truthy and return its value; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Gave up after {timeout:.0f}s waiting for {what}.\n{diagnostics()}")
+        time.sleep(interval)
+
+
+class Process:
+    """A subprocess in its own process group, its stdout and stderr in one log file."""
+
+    def __init__(self, name: str, args: list[str], *, env: dict, log_dir: Path):
+        self.name = name
+        self.args = args
+        self.env = env
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "ab")
+        self.restarts = 0
+        self.stopping = False
+        self.popen = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.args, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def restart(self) -> None:
+        self._log.write(f"\n--- {self.name} exited with {self.popen.returncode}; restarted ---\n".encode())
+        self._log.flush()
+        self.restarts += 1
+        self.popen = self._spawn()
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def output(self) -> str:
+        return self.log_path.read_bytes().decode("utf-8", "replace")
+
+    def tail(self, lines: int = 40) -> str:
+        # DEBUG lines (celery's are long) would bury what went wrong.
+        text = "\n".join([line for line in self.output().splitlines() if " DEBUG " not in line][-lines:])
+        return f"--- last lines of {self.name} ({self.log_path}) ---\n{text}"
+
+    def wait_for_output(self, pattern: str, *, timeout: float) -> None:
+        regex = re.compile(pattern)
+
+        def seen():
+            if not self.alive():
+                raise AssertionError(f"{self.name} exited with {self.popen.returncode}.\n{self.tail()}")
+            return regex.search(self.output())
+
+        wait_for(seen, timeout=timeout, what=f"{self.name} to print {pattern!r}", diagnostics=self.tail)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Signal the whole group (a celery worker and its pool, gunicorn and its workers)."""
+        popen = self.popen  # a supervisor may replace it meanwhile
+        try:
+            os.killpg(popen.pid, sig)
+        except ProcessLookupError:
+            pass
+        if sig == signal.SIGKILL:
+            popen.wait(timeout=10)
+
+    def stop(self, grace: float = 3.0) -> None:
+        self.stopping = True
+        if self.alive() and grace:
+            self.kill(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+        # Whatever the group leader did, nothing of the group may outlive the test.
+        self.kill(signal.SIGKILL)
+        if not self._log.closed:
+            self._log.close()
+
+
+# --- SMTP -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    recipients: list[str]
+    message: email.message.EmailMessage
+    raw: bytes
+    at: float
+
+
+@dataclass
+class Attempt:
+    recipients: list[str]
+    outcome: str  # "accepted", "refused", "stalled", "held"
+    at: float
+
+
+class SmtpSink:
+    """An SMTP server in this process that records what it accepts.
+
+    Tests can make it misbehave the way real providers do: refuse with 451 (greylisting, a
+    full queue), stall past the client's timeout, or hold one message until released.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.received: list[Received] = []
+        self.attempts: list[Attempt] = []
+        self._lock = threading.Lock()
+        self._fail_first: dict[str, str] = {}
+        self._stall_seconds = 0.0
+        self._seen_recipients: set[str] = set()
+        self._hold_next = False
+        self.holding = threading.Event()
+        self._released = threading.Event()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self._released.set()
+        self.controller.stop()
+
+    # What the tests ask of it.
+    def fail_first_attempt(self, faults: dict[str, str], *, stall_seconds: float = 0.0) -> None:
+        """Make the first delivery attempt to each of these addresses fail: "refuse" answers
+        451, "stall" answers nothing until the client has given up."""
+        self._fail_first, self._stall_seconds = dict(faults), stall_seconds
+
+    def hold_next_message(self) -> None:
+        """The next DATA waits until release(): a send caught in the middle."""
+        self._hold_next = True
+
+    def release(self) -> None:
+        self._released.set()
+
+    # aiosmtpd's handler interface.
+    async def handle_DATA(self, server, session, envelope):
+        recipients = list(envelope.rcpt_tos)
+        now = time.monotonic()
+        with self._lock:
+            first_time = not set(recipients) & self._seen_recipients
+            self._seen_recipients.update(recipients)
+            hold, self._hold_next = self._hold_next, False
+        if hold:
+            self._record(Attempt(recipients, "held", now))
+            self.holding.set()
+            # aiosmtpd cancels this coroutine if the client goes away meanwhile.
+            while not self._released.is_set():
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 Try again later"
+        fault = self._fail_first.get(recipients[0]) if first_time else None
+        if fault == "refuse":
+            self._record(Attempt(recipients, "refused", now))
+            return "451 4.7.1 Greylisted, try again later"
+        if fault == "stall":
+            self._record(Attempt(recipients, "stalled", now))
+            await asyncio.sleep(self._stall_seconds)
+            return "451 4.4.2 Timeout"
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        with self._lock:
+            self.attempts.append(Attempt(recipients, "accepted", now))
+            self.received.append(Received(recipients, message, raw, now))
+        return "250 2.0.0 OK"
+
+    def _record(self, attempt: Attempt) -> None:
+        with self._lock:
+            self.attempts.append(attempt)
+
+    def to(self, address: str) -> list[Received]:
+        with self._lock:
+            return [r for r in self.received if address in r.recipients]
+
+    def recipients(self) -> list[str]:
+        with self._lock:
+            return [address for r in self.received for address in r.recipients]
+
+    def wait_for_each(self, addresses, *, timeout: float, diagnostics=lambda: "") -> None:
+        """Wait until every address has received at least one message."""
+        wanted = set(addresses)
+
+        def missing():
+            return wanted - set(self.recipients())
+
+        wait_for(
+            lambda: not missing(), timeout=timeout,
+            what=f"emails to {len(wanted)} addresses",
+            diagnostics=lambda: f"{len(missing())} never arrived, e.g. {sorted(missing())[:3]}\n{diagnostics()}",
+            interval=0.2,
+        )
+
+
+def confirm_link(message: email.message.EmailMessage) -> str:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"https?://\S+/petitions/confirm/[^/\s]+/", text).group(0)
+
+
+# --- Redis of our own -------------------------------------------------------------------------------
+
+
+class RedisServer:
+    """A redis-server on its own port, so a test can stop it without touching anyone else's."""
+
+    def __init__(self, log_dir: Path):
+        self.port = free_port()
+        self.log_dir = log_dir
+        self.process: Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        # No persistence: when it comes back, whatever was queued is gone, as after a crash.
+        self.process = Process(
+            f"redis-{self.port}",
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            env=dict(os.environ), log_dir=self.log_dir,
+        )
+        self.process.wait_for_output(r"Ready to accept connections", timeout=10)
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+            self.process = None
+
+
+# --- The site, the worker, beat -----------------------------------------------------------------------
+
+
+class Stack:
+    """Web (gunicorn), worker and beat processes sharing one environment.
+
+    The worker and beat are restarted when they exit, as docker-compose's
+    `restart: unless-stopped` does in production.
+    """
+
+    def __init__(self, *, env: dict, log_dir: Path, web_port: int):
+        self.env = env
+        self.log_dir = log_dir
+        self.web_port = web_port
+        self.processes: list[Process] = []
+        self.web: Process | None = None
+        self._supervised: list[Process] = []
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def _spawn(self, name: str, args: list[str], *, supervised: bool = False, **extra_env) -> Process:
+        process = Process(name, args, env={**self.env, **extra_env}, log_dir=self.log_dir)
+        self.processes.append(process)
+        if supervised:
+            self._supervised.append(process)
+            if self._supervisor is None:
+                self._supervisor = threading.Thread(target=self._supervise, daemon=True)
+                self._supervisor.start()
+        return process
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(0.2):
+            for process in list(self._supervised):
+                if not process.stopping and not process.alive():
+                    process.restart()
+
+    def restarts(self) -> dict[str, int]:
+        return {p.name: p.restarts for p in self.processes if p.restarts}
+
+    def start_web(self, *, workers: int = 2, threads: int = 4) -> Process:
+        self.web = self._spawn(
+            "web",
+            [
+                str(BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py",
+                # Its control socket has one default path per user: two servers would share it.
+                "--no-control-socket",
+            ],
+            GUNICORN_BIND=f"127.0.0.1:{self.web_port}", GUNICORN_WORKERS=str(workers), GUNICORN_THREADS=str(threads),
+        )
+        return self.web
+
+    def start_worker(self, name: str = "worker", *, concurrency: int = 2) -> Process:
+        return self._spawn(
+            name,
+            [
+                str(BIN / "celery"), "-A", "campaign", "worker", "--loglevel", "DEBUG",
+                "--concurrency", str(concurrency), "--hostname", f"{name}-{self.web_port}@%h",
+                # Mingling with and gossiping to other workers only slows start-up here.
+                "--without-mingle", "--without-gossip",
+            ],
+            supervised=True,
+        )
+
+    def start_beat(self) -> Process:
+        return self._spawn(
+            "beat",
+            [
+                str(BIN / "celery"), "-A", "campaign", "beat", "--loglevel", "DEBUG",
+                "--schedule", str(self.log_dir / "celerybeat-schedule"), "--pidfile", "",
+            ],
+            supervised=True,
+        )
+
+    def wait_ready(self, *processes: Process, timeout: float = 45) -> None:
+        for process in processes:
+            if process is self.web:
+                wait_for(
+                    lambda: self._web_answers(), timeout=timeout, what="the web server to answer",
+                    diagnostics=self.web.tail,
+                )
+            elif "beat" in process.name:
+                process.wait_for_output(r"beat: Starting", timeout=timeout)
+            else:
+                process.wait_for_output(r"@\S+ ready\.", timeout=timeout)
+
+    def _web_answers(self) -> bool:
+        if not self.web.alive():
+            raise AssertionError(f"gunicorn exited with {self.web.popen.returncode}.\n{self.web.tail()}")
+        try:
+            with requests.Session() as session:
+                session.trust_env = False
+                session.get(self.base_url + "/healthz", timeout=2)
+        except requests.RequestException:
+            return False
+        return True
+
+    def logs(self) -> str:
+        return "\n".join(p.output() for p in self.processes)
+
+    def tails(self) -> str:
+        return "\n".join(p.tail(25) for p in self.processes)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for process in self.processes:
+            process.stopping = True
+        if self._supervisor:
+            self._supervisor.join(timeout=5)
+        # The test is over: nothing these processes could still do matters, so no grace
+        # period (gunicorn alone waits out every keep-alive connection).
+        for process in reversed(self.processes):
+            process.stop(grace=0)
+
+
+# --- A visitor's browser, minus the browser ---------------------------------------------------------
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class Visitor:
+    """Plays a supporter's browser behind the production TLS proxy.
+
+    The site runs as in production (DEBUG off, secure cookies, SECURE_PROXY_SSL), so every
+    request carries the proxy's X-Forwarded-Proto and X-Forwarded-For, and cookies are sent
+    by hand because they are marked Secure.
+    """
+
+    def __init__(self, base_url: str, *, ip: str = "203.0.113.10", timeout: float = 15):
+        self.base_url = base_url
+        self.ip = ip
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self.responses: list[requests.Response] = []
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxy from the environment between us and the site
+
+    def url(self, path_or_url: str) -> str:
+        return urljoin(self.base_url, path_or_url)
+
+    def request(self, method: str, path_or_url: str, *, referer: str | None = None, **kwargs) -> requests.Response:
+        url = self.url(path_or_url)
+        headers = {
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": self.ip,
+            "Accept-Language": "en-GB,en;q=0.8",
+            **kwargs.pop("headers", {}),
+        }
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if referer:
+            parts = urlsplit(self.url(referer))
+            headers["Referer"] = f"https://{parts.netloc}{parts.path}"
+        response = self.session.request(
+            method, url, headers=headers, allow_redirects=False, timeout=self.timeout, **kwargs
+        )
+        self.cookies.update(response.cookies.get_dict())
+        self.responses.append(response)
+        return response
+
+    def get(self, path_or_url: str, **kwargs) -> requests.Response:
+        return self.request("GET", path_or_url, **kwargs)
+
+    def submit(self, page: requests.Response, action: str, data: dict, **kwargs) -> requests.Response:
+        """POST a form from a page this visitor loaded, with that page's CSRF token."""
+        token = CSRF_INPUT.search(page.text)
+        assert token, f"no CSRF token in the form at {page.url}"
+        return self.request(
+            "POST", action, data={"csrfmiddlewaretoken": token.group(1), **data}, referer=page.url, **kwargs
+        )
