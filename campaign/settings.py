@@ -89,7 +89,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Keep connections open between requests, and check them before reuse so a
     # restarted database costs one failed check rather than a 500.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------------------
@@ -97,7 +97,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, reusing one client per pool (see campaign/redis_cache.py).
+            "BACKEND": "campaign.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "campaign",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -107,6 +108,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+if REDIS_URL:
+    # kombu's Redis transport, reusing one client per channel (see campaign/broker.py).
+    CELERY_BROKER_TRANSPORT = "campaign.broker:Transport"
 # Without Redis, tasks run in-process (after the transaction commits, like in production).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -117,6 +121,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task unless
+# this is set, so every email paid for a new PostgreSQL connection (~10% of the worker's
+# time). Connections are reused, and checked between tasks as Django checks them between
+# requests (campaign/celery.py).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # A task that outlives the visibility timeout is handed to a second worker, so every
 # time limit stays well below it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -133,6 +142,10 @@ CELERY_BEAT_SCHEDULE = {
     "recount-signatures": {"task": "campaign.petitions.tasks.recount_signatures", "schedule": 3600.0},
     "sweep-email-outbox": {"task": "campaign.petitions.tasks.sweep_email_outbox", "schedule": 30.0},
     "purge-personal-data": {"task": "campaign.petitions.tasks.purge_expired_data", "schedule": 6 * 3600.0},
+    # Resumes bulk invalidations whose task a broker outage or a dead worker lost.
+    "resume-invalidations": {"task": "campaign.petitions.tasks.resume_invalidations", "schedule": 120.0},
+    # Deletes export files a day old (and re-enqueues export jobs a broker outage lost).
+    "purge-export-files": {"task": "campaign.petitions.tasks.purge_export_files", "schedule": 900.0},
 }
 
 # --- Email ------------------------------------------------------------------------------
@@ -163,10 +176,13 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address as our trusted proxies report it (TRUSTED_PROXY_COUNT), not the proxy's:
+# otherwise one attacker behind the proxy locks every staff member out of their account.
+AXES_CLIENT_IP_CALLABLE = "campaign.petitions.abuse.client_ip"
 AXES_RESET_ON_SUCCESS = True
 # Only staff sign in; their session ends after two idle hours.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 3600)
-SESSION_SAVE_EVERY_REQUEST = False
+SESSION_SAVE_EVERY_REQUEST = True  # so the two hours count from the last request
 SESSION_COOKIE_HTTPONLY = True
 
 # --- Internationalisation ---------------------------------------------------------------
@@ -256,6 +272,14 @@ PETITION_CONSENT_VERSION = "2026-11-27"
 # Personal data retention (see the privacy page).
 PETITION_UNCONFIRMED_RETENTION_DAYS = 30
 PETITION_IP_RETENTION_DAYS = 30
+# Exports: beyond this many rows the export page writes the file in a background task
+# (the page's streaming response stays well inside gunicorn's 30 s worker timeout).
+PETITION_EXPORT_ASYNC_THRESHOLD = env.int("PETITION_EXPORT_ASYNC_THRESHOLD", default=50000)
+# An XLSX file is zipped whole before its first byte can go out, and costs about 20 times
+# the CPU of CSV per row: its page limit is lower.
+PETITION_EXPORT_ASYNC_THRESHOLD_XLSX = env.int("PETITION_EXPORT_ASYNC_THRESHOLD_XLSX", default=10000)
+# A prepared export file can be downloaded by its owner for this long, then it is deleted.
+PETITION_EXPORT_FILE_HOURS = env.int("PETITION_EXPORT_FILE_HOURS", default=24)
 
 # --- Logging: never personal data ---------------------------------------------------------
 LOGGING = {

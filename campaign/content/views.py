@@ -1,13 +1,18 @@
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from campaign.petitions import selectors as petition_selectors
-from campaign.petitions.views import sign_form_for
+from campaign.petitions.views import country_from_language, sign_form_for
 
 from . import selectors
 
@@ -19,14 +24,37 @@ def _campaign_or_404():
     return campaign
 
 
+# The page every visitor of a surge opens first. Its HTML is rendered once per language,
+# preselected country and state of the petition (count, text, open or closed), kept for a
+# minute, and served with only the visitor's own CSRF token put in: one query and one cache
+# read instead of ~8 queries and ~40 ms of templates. Edits to the case show within a minute;
+# the count and the recent signers whenever the counter moves the count.
+HOME_CACHE_SECONDS = 60
+CSRF_HOLE = "csrf-token-rendered-per-request-3f9c1e"
+
+
+def _home_cache_key(request, petition) -> str:
+    state = (
+        get_language(),
+        country_from_language(request),
+        petition and (petition.pk, petition.signature_count, petition.is_open, petition.goal, petition.title, petition.text),
+    )
+    return "content:home:" + hashlib.sha256(repr(state).encode()).hexdigest()
+
+
 @require_safe
 def home(request):
     petition = petition_selectors.petition_featured()
-    context = {"campaign": _campaign_or_404(), "petition": petition}
-    if petition:
-        context["form"] = sign_form_for(request, petition)
-        context["recent"] = petition_selectors.signatures_recent_public(petition=petition)
-    return render(request, "content/home.html", context)
+    key = _home_cache_key(request, petition)
+    html = cache.get(key)
+    if html is None:
+        context = {"campaign": _campaign_or_404(), "petition": petition, "csrf_token": CSRF_HOLE}
+        if petition:
+            context["form"] = sign_form_for(request, petition)
+            context["recent"] = petition_selectors.signatures_recent_public(petition=petition)
+        html = render_to_string("content/home.html", context, request)
+        cache.set(key, html, HOME_CACHE_SECONDS)
+    return HttpResponse(html.replace(CSRF_HOLE, get_token(request)))
 
 
 @require_safe
@@ -77,7 +105,7 @@ def _broker():
     from campaign.celery import app
 
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
 
 
 @never_cache

@@ -1,32 +1,53 @@
 """Named reads for pages: narrow columns, no per-row queries."""
 
+from django.db import connection
+from django_countries import countries
+
 from .models import Petition, Signature
 
 
+# The reads behind every home page view, signature and count poll of a surge are written in
+# SQL: compiling them with the ORM cost ~4x the CPU of running them (~1 ms against ~0.25 ms).
+_PETITION = Petition._meta.db_table
+_PETITION_COLUMNS = f"SELECT id, slug, title, text, goal, signature_count, is_open FROM {_PETITION}"
+_FEATURED_SQL = f"{_PETITION_COLUMNS} ORDER BY is_featured DESC, created_at DESC LIMIT 1"
+_PUBLIC_SQL = f"{_PETITION_COLUMNS} WHERE slug = %s"
+_COUNT_SQL = f"SELECT signature_count, goal FROM {_PETITION} WHERE slug = %s"
+
+
 def petition_featured() -> Petition | None:
-    return (
-        Petition.objects.only("slug", "title", "text", "goal", "signature_count", "is_open")
-        .order_by("-is_featured", "-created_at")
-        .first()
-    )
+    return next(iter(Petition.objects.raw(_FEATURED_SQL)), None)
 
 
 def petition_public(*, slug: str) -> Petition:
-    return Petition.objects.only("slug", "title", "text", "goal", "signature_count", "is_open").get(slug=slug)
+    petition = next(iter(Petition.objects.raw(_PUBLIC_SQL, [slug])), None)
+    if petition is None:
+        raise Petition.DoesNotExist(f"No petition {slug!r}.")
+    return petition
 
 
 def petition_count(*, slug: str) -> dict | None:
-    return Petition.objects.filter(slug=slug).values("signature_count", "goal").first()
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_SQL, [slug])
+        row = cursor.fetchone()
+    return {"signature_count": row[0], "goal": row[1]} if row else None
+
+
+def petition_of_signature(*, signature_id: int) -> Petition | None:
+    return Petition.objects.only("slug", "title").filter(signatures__pk=signature_id).first()
 
 
 def signatures_recent_public(*, petition: Petition, limit: int = 10) -> list[dict]:
     """Recent signers who chose to be shown: first name and country only."""
     rows = (
-        Signature.objects.filter(petition=petition, show_publicly=True, state=Signature.State.CONFIRMED)
+        Signature.objects.filter(
+            petition=petition, show_publicly=True, state=Signature.State.CONFIRMED, erased_at__isnull=True,
+            # Redundant with the state, but it lets the index skip the unconfirmed rows, which
+            # sort first in a descending index: 150 ms against 0.2 ms with a million rows.
+            confirmed_at__isnull=False,
+        )
         .order_by("-confirmed_at")
         .values_list("name", "country")[:limit]
     )
-    from django_countries import countries
-
     return [{"first_name": name.split()[0] if name else "", "country": countries.name(code)} for name, code in rows]
 

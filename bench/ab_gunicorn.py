@@ -1,0 +1,68 @@
+"""Compare two gunicorn settings side by side: both servers up at once on the bench database,
+wrk against each in alternating short rounds, so the machine's drift falls on both.
+
+    .venv/bin/python bench/ab_gunicorn.py "4 1" "2 4" [PATH] [ROUNDS]
+
+Each setting is "WORKERS THREADS" (threads > 1 means gthread); PATH "sign" POSTs signatures.
+Needs the database and Redis that `bench/run.py --keep-db` leaves; prints requests/s per round
+and the median ratio B/A. No Celery worker runs (signatures leave their emails queued; the next
+`bench/run.py` empties the queue).
+"""
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import ROOT, SLUG, VENV_BIN, csrf_pair, run_tag, sign_env, stack_env, wrk  # noqa: E402 - the harness's helpers
+
+import run  # noqa: E402
+
+PORTS = (8611, 8612)
+
+
+def start(setting, port, env):
+    workers, threads = setting.split()
+    web_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings", "GUNICORN_BIND": f"127.0.0.1:{port}",
+               "GUNICORN_WORKERS": workers, "GUNICORN_THREADS": threads}
+    log = open(f"/tmp/campaign-bench/ab-{port}.log", "ab")
+    return subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py", "--no-control-socket"],
+        cwd=ROOT, env=web_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def main():
+    a, b = sys.argv[1], sys.argv[2]
+    path = sys.argv[3] if len(sys.argv) > 3 else "/"
+    rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 6
+    env = stack_env("bench-ab-" + "k" * 40)
+    procs = [start(a, PORTS[0], env), start(b, PORTS[1], env)]
+    try:
+        for port in PORTS:
+            run.wait_for(f"gunicorn on {port}", lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200)
+        rates = {a: [], b: []}
+        for n in range(rounds):
+            for setting, port in ((a, PORTS[0]), (b, PORTS[1])) if n % 2 == 0 else ((b, PORTS[1]), (a, PORTS[0])):
+                run.BASE = f"http://127.0.0.1:{port}"
+                if path == "sign":  # the signing POST, with a CSRF pair from this server
+                    sign_path = f"/petitions/{SLUG}/"
+                    result = wrk(sign_path, seconds=5, script="sign.lua", env=sign_env(sign_path, run_tag("ab"), csrf_pair()))
+                else:
+                    result = wrk(path, seconds=5)
+                rates[setting].append(result["per_s"])
+            print(f"round {n + 1}: {a!r} {rates[a][-1]}/s, {b!r} {rates[b][-1]}/s", flush=True)
+        ratios = [rb / ra for ra, rb in zip(rates[a], rates[b])]
+        print(f"median {a!r} {statistics.median(rates[a])}/s, {b!r} {statistics.median(rates[b])}/s, B/A {statistics.median(ratios):.2f}")
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

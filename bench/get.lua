@@ -1,0 +1,2 @@
+-- GET the URL given to wrk; only reports figures (see report.lua).
+dofile(os.getenv("BENCH_DIR") .. "/report.lua")

@@ -1,0 +1,93 @@
+"""The shortcuts the benchmark (bench/) asked for must not change what anybody sees.
+
+The home page is served from a cache with each visitor's own CSRF token put in; the count
+and the recent signers still move; the country list is shared between forms.
+"""
+
+import re
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from campaign.petitions import services
+from campaign.petitions.forms import SignatureForm
+from campaign.petitions.models import Signature
+from tests.factories import SignatureFactory
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def test_cached_home_page_gives_every_visitor_a_token_that_signs(seeded, django_capture_on_commit_callbacks):
+    Client().get("/")  # someone else's visit fills the cache
+    visitor = Client(enforce_csrf_checks=True)
+    with CaptureQueriesContext(connection) as queries:
+        page = visitor.get("/")
+    assert page.status_code == 200
+    assert len(queries) == 1  # the petition's state; the rest comes from the cache
+    token = TOKEN.search(page.content.decode()).group(1)
+    assert "csrftoken" in page.cookies
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signed = visitor.post(
+            reverse("petitions:sign", kwargs={"slug": seeded.slug}),
+            {"csrfmiddlewaretoken": token, "name": "Aigerim Bekova", "email": "aigerim@example.org", "country": "KZ"},
+        )
+    assert signed.status_code == 302
+    assert Signature.objects.filter(email="aigerim@example.org").exists()
+
+
+def test_two_visitors_of_the_cached_home_page_get_different_tokens(seeded):
+    first, second = Client().get("/"), Client().get("/")
+    assert TOKEN.search(first.content.decode()).group(1) != TOKEN.search(second.content.decode()).group(1)
+    assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
+
+
+def test_cached_home_page_shows_the_new_count_and_signer_once_counted(seeded):
+    before = Client().get("/").content.decode()
+    assert '<span class="js-count">0</span>' in before
+    SignatureFactory(petition=seeded, name="Daniyar Sadykov", country="KZ", show_publicly=True, confirmed=True)
+    services.signature_counts_update()
+
+    after = Client().get("/").content.decode()
+    assert '<span class="js-count">1</span>' in after
+    assert "Daniyar, Kazakhstan" in after
+
+
+def test_cached_home_page_follows_a_closed_petition(seeded):
+    Client().get("/")
+    seeded.is_open = False
+    seeded.save(update_fields=["is_open"])
+    page = Client().get("/").content.decode()
+    assert "This petition is closed" in page
+    assert 'name="csrfmiddlewaretoken"' not in page
+
+
+def test_cached_home_page_preselects_each_visitors_own_country(seeded):
+    german = Client(HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").get("/").content.decode()
+    kazakh = Client(HTTP_ACCEPT_LANGUAGE="ru-KZ").get("/").content.decode()
+    assert '<option value="DE" selected>' in german
+    assert '<option value="KZ" selected>' in kazakh
+    assert '<option value="DE" selected>' not in kazakh
+
+
+def test_count_endpoint_reads_the_stored_count(seeded):
+    SignatureFactory.create_batch(2, petition=seeded, confirmed=True)
+    services.signature_counts_update()
+    response = Client().get(reverse("petitions:count", kwargs={"slug": seeded.slug}))
+    assert response.json() == {"count": 2, "goal": seeded.goal}
+    assert Client().get(reverse("petitions:count", kwargs={"slug": "no-such-petition"})).status_code == 404
+
+
+def test_forms_share_the_country_list_but_not_their_choices_or_errors():
+    first, second = SignatureForm(initial={"country": "DE"}), SignatureForm(data={"country": "XX"})
+    assert first.fields["country"].choices is second.fields["country"].choices  # shared, not copied
+    assert len(first.fields["country"].choices) > 240
+
+    second.fields["country"].choices = [("KZ", "Kazakhstan")]
+    second.fields["country"].widget.attrs["class"] = "changed"
+    assert len(first.fields["country"].choices) > 240
+    assert "class" not in first.fields["country"].widget.attrs
+    assert not second.is_valid() and "country" in second.errors
+    assert SignatureForm(data={"name": "A B", "email": "a@example.org", "country": "KZ"}).is_valid()
