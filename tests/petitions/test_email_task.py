@@ -7,7 +7,6 @@ Celery's `apply()`, which runs the retries it asks for at once instead of after 
 import email
 import email.policy
 import smtplib
-import socket
 import time
 from datetime import timedelta
 
@@ -20,22 +19,9 @@ from django.utils import timezone
 from campaign.petitions.models import Signature
 from campaign.petitions.tasks import send_signature_email, sweep_email_outbox
 from tests.factories import PetitionFactory, SignatureFactory
+from tests.integration.stack import free_port
 
 EmailState = Signature.EmailState
-PORTS = range(8100, 8200)  # this engineer's range on the shared machine
-
-
-def free_port(exclude=()) -> int:
-    for port in PORTS:
-        if port in exclude:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8100-8199")
 
 
 class Inbox:
@@ -229,7 +215,7 @@ def test_a_permanent_refusal_is_marked_failed_without_retrying(smtp):
 
 
 def test_a_server_that_is_down_is_tried_again_later(smtp, settings, smtp_server):
-    settings.EMAIL_PORT = free_port(exclude={smtp_server[0].port})  # nobody listens there
+    settings.EMAIL_PORT = free_port()  # nobody listens there (never a port already handed out)
     signature = outbox_row()
 
     with pytest.raises(ConnectionRefusedError):
