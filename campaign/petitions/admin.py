@@ -107,6 +107,19 @@ class InvalidationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services: supporters sign, actions change, nobody types them in."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Petition)
 class PetitionAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "signature_count", "goal", "is_open", "is_featured"]
@@ -125,7 +138,7 @@ def _confirmed_action(name: str, description, permission: str):
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(ReadOnlyAdmin):
     list_display = ["name", "email", "country", "state", "suspicion_display", "ip_address", "signed_at", "confirmed_at"]
     list_filter = [
         "state",
@@ -195,16 +208,6 @@ class SignatureAdmin(admin.ModelAdmin):
         labels = dict(Signature.Suspicion.choices)
         return ", ".join(str(labels.get(reason, reason)) for reason in obj.suspicion) or "–"
 
-    # Signatures are written by supporters and changed by actions, never typed in by staff.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_moderate_permission(self, request):
         return request.user.has_perm("petitions.moderate_signature")
 
@@ -273,17 +276,6 @@ def _looks_like_ip(term: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invalidation)
