@@ -1,17 +1,12 @@
-"""Enqueue the confirmation email of every signature of one bench run, as signing would.
+"""Wake the email sender, as signing does, for the signatures a bench run left in the outbox.
 
-Run by bench/run.py with the stack's environment: python bench/enqueue.py RUN_TAG
+Run by bench/run.py with the stack's environment: python bench/enqueue.py
 """
-
-import sys
 
 import django
 
 django.setup()
 
-from campaign.petitions.models import Signature  # noqa: E402 - after setup
-from campaign.petitions.tasks import send_signature_email  # noqa: E402
+from campaign.petitions import services  # noqa: E402 - after setup
 
-ids = Signature.objects.filter(email__startswith=sys.argv[1] + ".").values_list("pk", flat=True)
-for signature_id in ids.iterator():
-    send_signature_email.delay(signature_id)
+services.signature_emails_wake()  # outside a transaction: publishes at once

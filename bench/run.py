@@ -458,7 +458,7 @@ def scenario_email(ctx):
         {"tag": tag, "count": count, "slug": SLUG},
     )
     subprocess.run(
-        [sys.executable, str(BENCH / "enqueue.py"), tag], cwd=ROOT, env=ctx.env, check=True, capture_output=True
+        [sys.executable, str(BENCH / "enqueue.py")], cwd=ROOT, env=ctx.env, check=True, capture_output=True
     )
     sink_command("XRESET")
     start_worker(ctx)

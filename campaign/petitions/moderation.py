@@ -236,21 +236,10 @@ def signatures_resend(*, actor: AbstractBaseUser, signatures: QuerySet, filters:
         count = 0
         for start in range(0, len(ids), 1000):
             count += services._request_email(Signature.objects.filter(pk__in=ids[start : start + 1000]))
-        transaction.on_commit(lambda: _publish_emails(ids))
+        services.signature_emails_wake()
         return count
 
     return _act(actor=actor, action="resend", signatures=signatures, filters=filters, change=change)
-
-
-def _publish_emails(ids: list[int]) -> None:
-    from .tasks import send_signature_email
-
-    for signature_id in ids:
-        try:
-            send_signature_email.delay(signature_id)
-        except Exception:  # noqa: BLE001 - the rows are the outbox: the sweeper sends the rest
-            logger.warning("Could not enqueue resent emails; the outbox sweeper will send them.")
-            return
 
 
 def signatures_erase(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:

@@ -44,17 +44,38 @@ def petition_seed(*, slug: str, title: str, text: str, goal: int) -> bool:
 # --- Signing ------------------------------------------------------------------------------
 
 
-def _enqueue_email(signature_id: int) -> None:
-    """Hand the email to a worker once the row is committed; a broker outage only delays it."""
-    from .tasks import send_signature_email
+EMAIL_WAKE_KEY = "petitions:email-sender-woken"
+
+
+def signature_emails_wake() -> None:
+    """Make sure a worker sends what is due, once the current transaction commits.
+
+    One broker message per signature cost more than the rest of the request's writes;
+    instead, a flag in the cache says a sender task is already on its way, and that task
+    clears it before it claims rows. A signature committed before the flag was seen set is
+    therefore committed before the claim that will find it; one committed after finds the
+    flag gone and wakes a new task. The flag expires, so a message the broker lost costs a
+    few seconds, and the row is the outbox: a broker outage only delays the email until the
+    sweeper's next run.
+    """
+    from .tasks import send_signature_emails
 
     def publish():
         try:
-            send_signature_email.delay(signature_id)
+            if send_signature_emails.app.conf.task_always_eager or cache.add(EMAIL_WAKE_KEY, 1, timeout=10):
+                send_signature_emails.delay()
         except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
-            logger.warning("Could not enqueue email for signature %s; the outbox sweeper will.", signature_id)
+            logger.warning("Could not wake the email sender; the outbox sweeper will.")
 
     transaction.on_commit(publish)
+
+
+def signature_emails_woken() -> None:
+    """Called by the sender before it claims: later signatures must wake another sender."""
+    try:
+        cache.delete(EMAIL_WAKE_KEY)
+    except Exception:  # noqa: BLE001 - the flag expires by itself
+        logger.warning("Could not clear the email sender's flag; it expires by itself.")
 
 
 def _request_email(queryset) -> int:
@@ -112,11 +133,10 @@ def signature_create(
     except IntegrityError:
         # Signed before (possibly a split second ago, in a concurrent request).
         existing = Signature.objects.filter(petition=petition, email_canonical=canonical)
-        ids = list(existing.values_list("pk", flat=True))
-        if ids and _request_email(existing):
-            _enqueue_email(ids[0])
+        if _request_email(existing):
+            signature_emails_wake()
         return
-    _enqueue_email(signature.pk)
+    signature_emails_wake()
 
 
 def signature_confirm(*, signature_id: int) -> Signature | None:
@@ -136,9 +156,8 @@ def signature_confirm(*, signature_id: int) -> Signature | None:
 def signature_resend(*, petition: Petition, email: str) -> None:
     """Send a fresh link to an address if it signed; the caller answers the same either way."""
     existing = Signature.objects.filter(petition=petition, email_canonical=canonical_email(email))
-    ids = list(existing.values_list("pk", flat=True))
-    if ids and _request_email(existing):
-        _enqueue_email(ids[0])
+    if _request_email(existing):
+        signature_emails_wake()
 
 
 def signature_unsubscribe(*, signature_id: int) -> bool:
@@ -155,23 +174,46 @@ def signature_unsubscribe(*, signature_id: int) -> bool:
 # --- The email outbox -----------------------------------------------------------------------
 
 
-def signature_email_claim(*, signature_id: int) -> bool:
-    """Take the right to send this signature's email, with one conditional UPDATE.
-
-    A claim older than PETITION_EMAIL_CLAIM_SECONDS is stale (its worker died) and can
-    be taken over.
-    """
-    now = timezone.now()
+def _email_due(now):
+    """Due emails: pending and due, or claimed by a worker that has gone quiet (it died)."""
     stale = now - timedelta(seconds=settings.PETITION_EMAIL_CLAIM_SECONDS)
-    return bool(
-        Signature.objects.filter(pk=signature_id)
-        .filter(Q(email_state=EmailState.PENDING) | Q(email_state=EmailState.SENDING, email_claimed_at__lt=stale))
-        .update(email_state=EmailState.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1)
+    return Q(email_state=EmailState.PENDING, email_due_at__lte=now) | Q(
+        email_state=EmailState.SENDING, email_claimed_at__lt=stale
     )
 
 
-def signature_email_sent(*, signature_id: int) -> None:
-    Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(
+def signature_emails_claim(*, limit: int) -> list[Signature]:
+    """Take the right to send up to `limit` due emails, oldest first, and return their rows.
+
+    Rows another worker is claiming right now are skipped, not waited for (SKIP LOCKED on
+    PostgreSQL), so parallel senders take disjoint batches. Each claim counts an attempt.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Signature.objects.select_for_update(skip_locked=True)
+            .filter(_email_due(now))
+            .order_by("email_due_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        Signature.objects.filter(pk__in=ids).update(
+            email_state=EmailState.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1
+        )
+    return list(
+        Signature.objects.filter(pk__in=ids)
+        .select_related("petition")
+        .only(
+            "name", "email", "language", "keep_updated", "state", "confirmed_at", "erased_at", "email_attempts",
+            "petition__title", "petition__slug",
+        )
+        .order_by("email_due_at", "pk")
+    )
+
+
+def signature_emails_sent(*, signature_ids: list[int]) -> None:
+    Signature.objects.filter(pk__in=signature_ids, email_state=EmailState.SENDING).update(
         email_state=EmailState.SENT, email_sent_at=timezone.now(), email_attempts=0
     )
 
@@ -196,33 +238,13 @@ def signature_email_nothing_to_send(*, signature_id: int) -> None:
     Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(email_state=EmailState.NONE)
 
 
-def _outbox_overdue():
+def outbox_overdue_count(*, limit: int = 1000) -> int:
+    """How many emails (up to `limit`) are overdue: their wake-up was lost (a broker outage),
+    their worker died, or their retry came due and nobody was woken for it."""
     now = timezone.now()
-    overdue = now - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS)
-    stale = now - timedelta(seconds=settings.PETITION_EMAIL_CLAIM_SECONDS)
-    return Signature.objects.filter(
-        Q(email_state=EmailState.PENDING, email_due_at__lte=overdue)
-        | Q(email_state=EmailState.SENDING, email_claimed_at__lt=stale)
-    )
-
-
-def outbox_due_ids(*, limit: int = 1000) -> list[int]:
-    """Signatures whose email is overdue: the broker lost it, or its worker died."""
-    return list(_outbox_overdue().order_by("email_due_at").values_list("pk", flat=True)[:limit])
-
-
-def outbox_sweep(*, limit: int = 1000) -> list[int]:
-    """Take the overdue emails for re-enqueueing, and mark them as just re-sent.
-
-    Pushing their due time to now keeps the next sweeps from enqueueing them again while
-    they wait in a long queue (a viral spike); if this batch is lost too, they are overdue
-    again one grace period later.
-    """
-    with transaction.atomic():
-        ids = outbox_due_ids(limit=limit)
-        if ids:
-            Signature.objects.filter(pk__in=ids, email_state=EmailState.PENDING).update(email_due_at=timezone.now())
-    return ids
+    overdue = Q(email_state=EmailState.PENDING, email_due_at__lte=now - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS))
+    stale = Q(email_state=EmailState.SENDING, email_claimed_at__lt=now - timedelta(seconds=settings.PETITION_EMAIL_CLAIM_SECONDS))
+    return len(Signature.objects.filter(overdue | stale).values_list("pk", flat=True)[:limit])
 
 
 # --- The public count -------------------------------------------------------------------------

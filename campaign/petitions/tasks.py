@@ -1,109 +1,44 @@
 """Celery tasks: thin, JSON arguments (ids), idempotent; the work is in services."""
 
 import logging
-import smtplib
 
 from celery import shared_task
-from django.conf import settings
-from django.core import mail
 from django.db import OperationalError
 
-from . import exports, moderation, services
-from .emails import build_signature_email, is_transient
-from .models import Signature
+from . import exports, moderation, outbox, services
 
 logger = logging.getLogger(__name__)
 
-# One mail connection per worker process, reused across tasks. It belongs to the settings
-# it was made for (tests and `settings` overrides change them), and is reopened when the
-# server has dropped it.
-_connection = None
-_connection_key = None
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
+def send_signature_emails() -> dict:
+    """Send the emails that are due, in batches over one connection (see services and outbox).
 
-def _settings_key() -> tuple:
-    return (
-        settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER,
-        settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL,
-    )
-
-
-def _drop_connection() -> None:
-    global _connection
-    if _connection is not None:
-        try:
-            _connection.close()
-        except Exception:  # noqa: BLE001 - it is being thrown away anyway
-            pass
-    _connection = None
-
-
-def _send(message) -> None:
-    global _connection, _connection_key
-    for _try in range(2):
-        if _connection is None or _connection_key != _settings_key():
-            _drop_connection()
-            _connection, _connection_key = mail.get_connection(), _settings_key()
-        # False means "already open": a connection that may have idled out on the server.
-        reused = _connection.open() is False
-        message.connection = _connection
-        try:
-            message.send()
-            return
-        except Exception as exc:
-            _drop_connection()
-            if not (reused and _closed_while_idle(exc)):
-                raise
-
-
-def _closed_while_idle(exc: BaseException) -> bool:
-    """Servers close connections left idle (some say 421 first, some just hang up). That is
-    no fault of the message: it is sent again at once on a fresh connection, not after a backoff."""
-    return isinstance(exc, smtplib.SMTPServerDisconnected) or (
-        isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421
-    )
-
-
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=60,
-    time_limit=90,
-    max_retries=None,  # bounded by PETITION_EMAIL_MAX_RETRIES below, counted in the row
-)
-def send_signature_email(self, signature_id: int) -> str:
-    if not services.signature_email_claim(signature_id=signature_id):
-        return "not-claimed"  # sent already, or another worker has it
-    signature = Signature.objects.select_related("petition").filter(pk=signature_id).first()
-    message = build_signature_email(signature) if signature else None
-    if message is None:
-        services.signature_email_nothing_to_send(signature_id=signature_id)
-        return "nothing-to-send"
-    try:
-        _send(message)
-    except Exception as exc:
-        attempts = signature.email_attempts  # read after the claim, which counted this attempt
-        if is_transient(exc) and attempts < settings.PETITION_EMAIL_MAX_RETRIES:
-            delay = services.signature_email_postpone(signature_id=signature_id, attempt=attempts)
-            logger.warning("Email for signature %s failed (%s); retrying in %.0fs.", signature_id, type(exc).__name__, delay)
-            raise self.retry(countdown=delay, exc=exc)
-        services.signature_email_failed(signature_id=signature_id)
-        logger.error("Email for signature %s failed for good (%s).", signature_id, type(exc).__name__)
-        return "failed"
-    services.signature_email_sent(signature_id=signature_id)
-    return "sent"
+    Idempotent: rows are claimed with one conditional UPDATE, so a repeat delivery of this
+    message finds nothing it may send twice. Works for ~20 s (well inside its time limit and
+    the broker's visibility timeout), then hands what is left to a fresh task.
+    """
+    services.signature_emails_woken()
+    # A backlog bigger than one batch: wake a second worker process to share it (in-process,
+    # without a broker, there is no other process to share with).
+    helper = None if send_signature_emails.app.conf.task_always_eager else send_signature_emails.delay
+    outcome, more = outbox.send_due(on_full_batch=helper)
+    if more:
+        send_signature_emails.delay()
+    if outcome.retry_in:
+        # Postponed emails are due again after their backoff: wake a sender then.
+        send_signature_emails.apply_async(countdown=max(outcome.retry_in))
+    return {"sent": outcome.sent, "failed": outcome.failed, "postponed": outcome.postponed, "none": outcome.nothing_to_send}
 
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
 def sweep_email_outbox() -> int:
-    """Re-enqueue emails a broker outage or a dead worker left behind."""
-    ids = services.outbox_sweep()
-    for signature_id in ids:
-        send_signature_email.delay(signature_id)
-    if ids:
-        logger.info("Outbox sweeper re-enqueued %s emails.", len(ids))
-    return len(ids)
+    """Wake a sender for emails a broker outage or a dead worker left behind."""
+    overdue = services.outbox_overdue_count()
+    if overdue:
+        logger.info("Outbox sweeper found %s overdue emails; waking a sender.", overdue)
+        send_signature_emails.delay()
+    return overdue
 
 
 @shared_task(soft_time_limit=300, time_limit=330)

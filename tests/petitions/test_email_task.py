@@ -1,7 +1,8 @@
-"""The send task and the outbox sweeper, against a real SMTP conversation (aiosmtpd in-process).
+"""The sender task and the outbox sweeper, against a real SMTP conversation (aiosmtpd in-process).
 
-The task is called the way a worker runs it once (`send_signature_email(id)`), or through
-Celery's `apply()`, which runs the retries it asks for at once instead of after the backoff.
+The task is called the way a worker runs it once (`send_signature_emails()`): it sends every
+email that is due, in batches. A retry is "due later": tests bring it due with `make_due()`
+instead of waiting out the backoff.
 """
 
 import email
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign.petitions.models import Signature
-from campaign.petitions.tasks import send_signature_email, sweep_email_outbox
+from campaign.petitions.tasks import send_signature_emails, sweep_email_outbox
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.integration.stack import free_port
 
@@ -34,11 +35,13 @@ class Inbox:
         self.refuse, self.reply, self.rcpt_reply, self.mail_reply = refuse, reply, rcpt_reply, mail_reply
         self.attempts = 0
         self.received = []  # (envelope recipients, parsed message)
+        self.sessions = set()  # SMTP sessions that sent MAIL FROM
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.mail_reply:
             reply, self.mail_reply = self.mail_reply, None
             return reply
+        self.sessions.add(id(session))
         envelope.mail_from = address
         return "250 OK"
 
@@ -90,30 +93,61 @@ def outbox_row(**fields) -> Signature:
     return SignatureFactory(**{"email_state": EmailState.PENDING, "email_due_at": timezone.now(), **fields})
 
 
-# --- Idempotency ------------------------------------------------------------------------------------
+def make_due() -> None:
+    """The backoff has passed: postponed emails are due now."""
+    Signature.objects.filter(email_state=EmailState.PENDING).update(email_due_at=timezone.now())
 
 
-def test_running_the_task_twice_sends_one_email(db):
+def sent(result: dict) -> int:
+    return result["sent"]
+
+
+# --- Idempotency and batches ---------------------------------------------------------------------
+
+
+def test_running_the_sender_twice_sends_one_email(db):
     signature = outbox_row()
-    assert send_signature_email(signature.pk) == "sent"
-    assert send_signature_email(signature.pk) == "not-claimed"
+    assert sent(send_signature_emails()) == 1
+    assert sent(send_signature_emails()) == 0
     assert len(mail.outbox) == 1
     signature.refresh_from_db()
     assert signature.email_state == EmailState.SENT and signature.email_sent_at is not None
 
 
 def test_a_row_another_worker_is_sending_is_left_to_it(db):
-    signature = outbox_row(email_state=EmailState.SENDING, email_claimed_at=timezone.now())
-    assert send_signature_email(signature.pk) == "not-claimed"
+    outbox_row(email_state=EmailState.SENDING, email_claimed_at=timezone.now())
+    assert sent(send_signature_emails()) == 0
     assert mail.outbox == []
     assert Signature.objects.get().email_state == EmailState.SENDING
 
 
 def test_nothing_is_sent_to_a_rejected_signature(db):
-    signature = outbox_row(state=Signature.State.REJECTED)
-    assert send_signature_email(signature.pk) == "nothing-to-send"
+    outbox_row(state=Signature.State.REJECTED)
+    assert send_signature_emails()["none"] == 1
     assert mail.outbox == []
     assert Signature.objects.get().email_state == EmailState.NONE
+
+
+def test_an_email_waiting_out_its_backoff_is_not_sent_early(db):
+    outbox_row(email_due_at=timezone.now() + timedelta(seconds=30))
+    assert sent(send_signature_emails()) == 0
+    assert mail.outbox == []
+
+
+def test_one_run_sends_a_backlog_of_several_batches_over_one_connection_each_email_once(smtp):
+    petition = PetitionFactory()
+    addresses = [f"supporter.{n}@example.org" for n in range(250)]
+    Signature.objects.bulk_create(
+        SignatureFactory.build(petition=petition, email=address, email_canonical=address, email_state=EmailState.PENDING,
+                               email_due_at=timezone.now())
+        for address in addresses
+    )
+
+    assert sent(send_signature_emails()) == 250
+
+    assert sorted(recipients[0] for recipients, _message in smtp.received) == sorted(addresses)
+    assert len(smtp.sessions) == 1
+    assert set(Signature.objects.values_list("email_state", flat=True)) == {EmailState.SENT}
 
 
 # --- What the email is --------------------------------------------------------------------------------
@@ -122,7 +156,7 @@ def test_nothing_is_sent_to_a_rejected_signature(db):
 def test_the_email_arrives_with_text_and_html_and_one_click_unsubscribe(smtp, settings):
     signature = outbox_row(name="Aigerim Bekova", email="aigerim@example.org")
 
-    assert send_signature_email(signature.pk) == "sent"
+    assert sent(send_signature_emails()) == 1
 
     [(recipients, message)] = smtp.received
     assert recipients == ["aigerim@example.org"]
@@ -135,20 +169,32 @@ def test_the_email_arrives_with_text_and_html_and_one_click_unsubscribe(smtp, se
     assert "Bekova" not in text and "Bekova" not in html  # greeted by first name only
     confirm_link = f"{settings.SITE_URL}/petitions/confirm/"
     assert confirm_link in text and f'href="{confirm_link}' in html
-    unsubscribe = str(message["List-Unsubscribe"]).strip()  # long: folded onto a second line
+    unsubscribe = str(message["List-Unsubscribe"]).strip()
     assert unsubscribe.startswith(f"<{settings.SITE_URL}/petitions/unsubscribe/") and unsubscribe.endswith("/>")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe.strip("<>") in text and unsubscribe.strip("<>") in html
     assert message["Content-Language"] == "en" and '<html lang="en">' in html
+    assert message["Message-ID"] and message["Date"]
+
+
+def test_each_email_has_its_own_links_and_message_id(smtp):
+    first, second = outbox_row(name="Aigerim Bekova"), outbox_row(name="Arman Zhaksylykov")
+
+    assert sent(send_signature_emails()) == 2
+
+    by_recipient = {recipients[0]: message for recipients, message in smtp.received}
+    one, two = by_recipient[first.email], by_recipient[second.email]
+    assert one["Message-ID"] != two["Message-ID"]
+    assert one["List-Unsubscribe"] != two["List-Unsubscribe"]
+    assert "Hello Arman," in two.get_body(preferencelist=("plain",)).get_content()
+    assert "Aigerim" not in two.as_string()
 
 
 def test_a_name_with_line_breaks_never_reaches_a_header(smtp):
     petition = PetitionFactory(title="Free them\r\nBcc: title@example.org")
-    signature = outbox_row(
-        petition=petition, name="Eve\r\nBcc: victim@example.org\r\nX-Injected: yes", email="eve@example.org"
-    )
+    outbox_row(petition=petition, name="Eve\r\nBcc: victim@example.org\r\nX-Injected: yes", email="eve@example.org")
 
-    assert send_signature_email(signature.pk) == "sent"
+    assert sent(send_signature_emails()) == 1
 
     [(recipients, message)] = smtp.received
     assert recipients == ["eve@example.org"]
@@ -162,43 +208,36 @@ def test_a_name_with_line_breaks_never_reaches_a_header(smtp):
 # --- Failures: transient, permanent, lost connections ------------------------------------------------
 
 
-def test_a_refusal_to_try_later_puts_the_email_back_with_a_backoff_and_the_next_run_sends_it(smtp):
+def test_a_refusal_to_try_later_puts_the_email_back_with_a_backoff_and_a_later_run_sends_it(smtp):
     signature = outbox_row()
     smtp.reset(refuse=1)
 
     before = timezone.now()
-    with pytest.raises(smtplib.SMTPDataError):  # the task asks Celery for a retry
-        send_signature_email(signature.pk)
+    assert send_signature_emails()["postponed"] == 1
 
     signature.refresh_from_db()
     assert signature.email_state == EmailState.PENDING
     assert signature.email_due_at > before + timedelta(seconds=4)  # at least the first backoff step
     assert signature.email_attempts == 1 and smtp.received == []
 
-    assert send_signature_email(signature.pk) == "sent"
+    make_due()
+    assert sent(send_signature_emails()) == 1
     signature.refresh_from_db()
     assert signature.email_state == EmailState.SENT and signature.email_attempts == 0
     assert len(smtp.received) == 1 and smtp.attempts == 2
 
 
-def test_celery_retries_until_the_server_accepts_and_delivers_once(smtp):
-    signature = outbox_row()
-    smtp.reset(refuse=2)
-
-    result = send_signature_email.apply(args=[signature.pk])
-
-    assert result.get() == "sent"
-    assert smtp.attempts == 3 and len(smtp.received) == 1
-    assert Signature.objects.get().email_state == EmailState.SENT
-
-
 def test_retries_stop_after_the_configured_number_of_attempts(smtp, settings):
     settings.PETITION_EMAIL_MAX_RETRIES = 3
-    signature = outbox_row()
+    outbox_row()
     smtp.reset(refuse=100)
 
-    assert send_signature_email.apply(args=[signature.pk]).get() == "failed"
+    results = []
+    for _ in range(5):
+        results.append(send_signature_emails())
+        make_due()
 
+    assert [r["postponed"] for r in results] == [1, 1, 0, 0, 0] and results[2]["failed"] == 1
     assert smtp.attempts == 3
     assert Signature.objects.get().email_state == EmailState.FAILED
 
@@ -207,33 +246,59 @@ def test_a_permanent_refusal_is_marked_failed_without_retrying(smtp):
     signature = outbox_row()
     smtp.reset(rcpt_reply="550 5.1.1 No such mailbox")
 
-    assert send_signature_email(signature.pk) == "failed"
+    assert send_signature_emails()["failed"] == 1
 
     signature.refresh_from_db()
     assert signature.email_state == EmailState.FAILED and signature.email_attempts == 1
     assert smtp.received == []
 
 
-def test_a_server_that_is_down_is_tried_again_later(smtp, settings, smtp_server):
+def test_a_refused_recipient_does_not_hold_back_the_rest_of_the_batch(smtp):
+    outbox_row(email="first@example.org")
+    smtp.reset(refuse=1)  # the first message's DATA gets a 451; the next ones are accepted
+    outbox_row(email="second@example.org")
+    outbox_row(email="third@example.org")
+
+    result = send_signature_emails()
+
+    assert result["sent"] == 2 and result["postponed"] == 1
+    assert len(smtp.received) == 2
+    assert Signature.objects.filter(email_state=EmailState.PENDING).count() == 1
+
+
+def test_a_server_that_is_down_postpones_the_whole_batch_and_it_is_sent_when_it_is_back(smtp, settings, smtp_server):
+    controller, _inbox = smtp_server
     settings.EMAIL_PORT = free_port()  # nobody listens there (never a port already handed out)
-    signature = outbox_row()
+    for n in range(3):
+        outbox_row(email=f"waiting.{n}@example.org")
 
-    with pytest.raises(ConnectionRefusedError):
-        send_signature_email(signature.pk)
+    result = send_signature_emails()
 
-    signature.refresh_from_db()
-    assert signature.email_state == EmailState.PENDING and signature.email_due_at > timezone.now()
+    assert result["postponed"] == 3 and result["sent"] == result["failed"] == 0
+    assert set(Signature.objects.values_list("email_state", flat=True)) == {EmailState.PENDING}
+    assert all(due > timezone.now() for due in Signature.objects.values_list("email_due_at", flat=True))
+
+    settings.EMAIL_PORT = controller.port
+    make_due()
+    assert sent(send_signature_emails()) == 3
+    assert len(smtp.received) == 3
 
 
 def test_a_resend_after_a_failure_gets_a_fresh_set_of_tries(client, smtp, settings, django_capture_on_commit_callbacks):
     settings.PETITION_EMAIL_MAX_RETRIES = 2
     signature = outbox_row(email="aigerim@example.org")
     smtp.reset(refuse=2)
-    assert send_signature_email.apply(args=[signature.pk]).get() == "failed"
+    send_signature_emails()
+    make_due()
+    send_signature_emails()
+    assert Signature.objects.get().email_state == EmailState.FAILED
 
     smtp.reset(refuse=1)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("petitions:resend", kwargs={"slug": signature.petition.slug}), {"email": "aigerim@example.org"})
+    assert Signature.objects.get().email_state == EmailState.PENDING  # refused once more: postponed, not failed
+    make_due()
+    send_signature_emails()
 
     assert len(smtp.received) == 1
     assert Signature.objects.get().email_state == EmailState.SENT
@@ -244,14 +309,16 @@ def test_a_connection_the_server_dropped_while_idle_is_reopened_at_once(db, sett
     try:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", controller.port, False
-        first, second, third = outbox_row(), outbox_row(), outbox_row()
-        assert send_signature_email(first.pk) == "sent"
+        outbox_row()
+        assert sent(send_signature_emails()) == 1
 
         time.sleep(0.6)  # the worker's kept-open connection is closed by the server meanwhile
-        assert send_signature_email(second.pk) == "sent"
+        outbox_row()
+        assert sent(send_signature_emails()) == 1
 
         inbox.mail_reply = "421 4.4.2 Timeout exceeded, closing"  # what Postfix says when it hangs up
-        assert send_signature_email(third.pk) == "sent"
+        outbox_row()
+        assert sent(send_signature_emails()) == 1
     finally:
         controller.stop()
     assert len(inbox.received) == 3
@@ -261,7 +328,7 @@ def test_a_connection_the_server_dropped_while_idle_is_reopened_at_once(db, sett
 
 
 def test_the_sweeper_sends_what_a_broker_outage_left_behind(client, petition, settings, django_capture_on_commit_callbacks):
-    # The request commits, but its "send the email" message never reaches the broker.
+    # The request commits, but its "wake the sender" message never reaches the broker.
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(
             reverse("petitions:sign", kwargs={"slug": petition.slug}),
@@ -269,6 +336,7 @@ def test_the_sweeper_sends_what_a_broker_outage_left_behind(client, petition, se
         )
     assert response.status_code == 302 and mail.outbox == []
     assert sweep_email_outbox() == 0  # still within the grace period: the queue may yet deliver it
+    assert mail.outbox == []
 
     Signature.objects.update(email_due_at=timezone.now() - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS + 1))
     assert sweep_email_outbox() == 1
@@ -288,16 +356,3 @@ def test_the_sweeper_takes_over_a_claim_whose_worker_died(db, settings):
     assert [message.to for message in mail.outbox] == [["abandoned@example.org"]]
     assert Signature.objects.get(pk=abandoned.pk).email_state == EmailState.SENT
     assert Signature.objects.get(email="busy@example.org").email_state == EmailState.SENDING
-
-
-def test_a_swept_email_is_not_enqueued_again_while_it_waits_in_the_queue(db, settings):
-    from campaign.petitions import services
-
-    overdue = timezone.now() - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS + 1)
-    signature = outbox_row(email_due_at=overdue)
-
-    assert services.outbox_sweep() == [signature.pk]
-    assert services.outbox_sweep() == []  # a long queue (a spike) is not flooded with copies
-
-    Signature.objects.update(email_due_at=overdue)  # one grace period later, still not sent
-    assert services.outbox_sweep() == [signature.pk]

@@ -1,0 +1,86 @@
+"""A prepared email (one render per kind of message, the signer's values filled in) says exactly
+what a full render of the same signature says, whatever the signer typed."""
+
+import email
+import email.policy
+import re
+
+import pytest
+
+from campaign.petitions.emails import build_signature_email, prepared_signature_email
+from campaign.petitions.models import Signature
+from campaign.petitions.tokens import confirm_token_read, unsubscribe_token_read
+from tests.factories import PetitionFactory, SignatureFactory
+from tests.hostile.corpus import HOSTILE
+
+NAMES = [value[:100] for value in HOSTILE if isinstance(value, str) and value.strip()] + [
+    "Aigerim Bekova", "Әлия Нұрланқызы", "Жанна", "O'Brien & Sons", "<b>Bold</b>", "名前 テスト", "x" * 100, "&" * 100,
+]
+ADDRESSES = ["aigerim@example.org", "Aigerim.Bekova+petition@example.org", "user@bücher.example", "a@" + "d" * 60 + ".kz"]
+
+
+def parsed(data: bytes):
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+LINK = re.compile(r"/petitions/(confirm|unsubscribe)/([^/]+)/")
+READ = {"confirm": confirm_token_read, "unsubscribe": unsubscribe_token_read}
+
+
+def links_lead_to(data: bytes) -> set[int]:
+    """The signatures the message's links are for; tokens carry the time they were made."""
+    return {READ[kind](token) for kind, token in LINK.findall(data.decode("utf-8", "replace"))}
+
+
+def what_a_reader_sees(message) -> dict:
+    """Everything a recipient or their mail client reads, without the per-message Date and
+    Message-ID, and with the links' tokens (checked by links_lead_to) blanked out."""
+    headers = {
+        name: str(message[name]).strip()  # a long value may be folded onto a second line
+        for name in ("From", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post", "Auto-Submitted", "Content-Language")
+    }
+    seen = {
+        **headers,
+        "type": message.get_content_type(),
+        "text": message.get_body(preferencelist=("plain",)).get_content(),
+        "html": message.get_body(preferencelist=("html",)).get_content(),
+    }
+    return {key: LINK.sub(r"/petitions/\1/TOKEN/", value) for key, value in seen.items()}
+
+
+@pytest.fixture
+def petition(db):
+    return PetitionFactory(title="Free Kazakhstan’s detainees & “political” prisoners")
+
+
+@pytest.mark.parametrize("kind", ["confirm", "reminder"])
+@pytest.mark.parametrize("keep_updated", [True, False])
+def test_a_prepared_email_reads_exactly_like_a_full_render_for_every_hostile_name(petition, kind, keep_updated):
+    from django.utils import timezone
+
+    confirmed_at = timezone.now() if kind == "reminder" else None
+    for n, name in enumerate(NAMES):
+        signature = SignatureFactory(
+            petition=petition, name=name, email=ADDRESSES[n % len(ADDRESSES)].replace("@", f".{n}@", 1),
+            keep_updated=keep_updated, confirmed_at=confirmed_at,
+        )
+        prepared = prepared_signature_email(signature)
+        reference = build_signature_email(signature).message().as_bytes(linesep="\r\n")
+
+        assert what_a_reader_sees(parsed(prepared.data)) == what_a_reader_sees(parsed(reference)), repr(name)
+        assert links_lead_to(prepared.data) == {signature.pk}
+        assert prepared.to_addr == str(parsed(reference)["To"]) or "xn--" in prepared.to_addr
+        assert b"\r\n" in prepared.data and b"\n" not in prepared.data.replace(b"\r\n", b"")
+
+
+def test_prepared_emails_have_their_own_date_and_message_id(petition):
+    one, two = SignatureFactory(petition=petition), SignatureFactory(petition=petition)
+    first, second = parsed(prepared_signature_email(one).data), parsed(prepared_signature_email(two).data)
+    assert first["Message-ID"] != second["Message-ID"] and first["Date"]
+
+
+def test_nothing_is_prepared_for_a_rejected_or_erased_signature(petition):
+    from django.utils import timezone
+
+    assert prepared_signature_email(SignatureFactory(petition=petition, state=Signature.State.REJECTED)) is None
+    assert prepared_signature_email(SignatureFactory(petition=petition, erased_at=timezone.now())) is None
