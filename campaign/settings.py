@@ -253,6 +253,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- The petition -------------------------------------------------------------------------
+# How long a web process may reuse a petition's row (count, open or closed) for its pages
+# before reading it again; 0 reads it for every request.
+PETITION_READ_CACHE_SECONDS = env.float("PETITION_READ_CACHE_SECONDS", default=1.0)
 PETITION_CONFIRM_MAX_AGE = env.int("PETITION_CONFIRM_MAX_AGE", default=7 * 24 * 3600)
 # No address gets more than this many emails for one signature, however often it signs.
 PETITION_MAX_EMAILS_PER_SIGNATURE = env.int("PETITION_MAX_EMAILS_PER_SIGNATURE", default=3)

@@ -34,6 +34,18 @@ def port_open(host: str, port: int) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def fresh_reads(settings):
+    """Pages read the petition's row afresh: tests change it and look at once (the second a
+    web process may otherwise keep it is tested in tests/perf)."""
+    from campaign.content import views
+    from campaign.petitions import selectors
+
+    settings.PETITION_READ_CACHE_SECONDS = 0
+    views._pages.clear()  # each web process's copy of the home page: tests roll back what it shows
+    selectors._recent.clear()
+
+
+@pytest.fixture(autouse=True)
 def in_process_tier(request, settings):
     """Unit tests: tasks in-process, a fresh in-memory cache, emails to mail.outbox."""
     if request.node.get_closest_marker("services") or request.node.get_closest_marker("browser"):

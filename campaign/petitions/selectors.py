@@ -1,5 +1,8 @@
 """Named reads for pages: narrow columns, no per-row queries."""
 
+import time
+
+from django.conf import settings
 from django.db import connection
 from django_countries import countries
 
@@ -15,22 +18,48 @@ _PUBLIC_SQL = f"{_PETITION_COLUMNS} WHERE slug = %s"
 _COUNT_SQL = f"SELECT signature_count, goal FROM {_PETITION} WHERE slug = %s"
 
 
+# What these reads return is kept in the process for PETITION_READ_CACHE_SECONDS (a second):
+# during a surge the home page, the sign form and count.json then cost no query at all,
+# and the stored count they show moves only every few seconds anyway. Only petitions that
+# exist are kept, so the dictionary cannot grow with made-up slugs. Callers must not change
+# what they get.
+_recent: dict[tuple, tuple[float, object]] = {}
+
+
+def _recently_read(key: tuple, read):
+    seconds = settings.PETITION_READ_CACHE_SECONDS
+    if seconds <= 0:
+        return read()
+    now = time.monotonic()
+    kept = _recent.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    value = read()
+    if value is not None:
+        _recent[key] = (now + seconds, value)
+    return value
+
+
 def petition_featured() -> Petition | None:
-    return next(iter(Petition.objects.raw(_FEATURED_SQL)), None)
+    return _recently_read(("featured",), lambda: next(iter(Petition.objects.raw(_FEATURED_SQL)), None))
 
 
 def petition_public(*, slug: str) -> Petition:
-    petition = next(iter(Petition.objects.raw(_PUBLIC_SQL, [slug])), None)
+    petition = _recently_read(("public", slug), lambda: next(iter(Petition.objects.raw(_PUBLIC_SQL, [slug])), None))
     if petition is None:
         raise Petition.DoesNotExist(f"No petition {slug!r}.")
     return petition
 
 
-def petition_count(*, slug: str) -> dict | None:
+def _count(slug: str) -> dict | None:
     with connection.cursor() as cursor:
         cursor.execute(_COUNT_SQL, [slug])
         row = cursor.fetchone()
     return {"signature_count": row[0], "goal": row[1]} if row else None
+
+
+def petition_count(*, slug: str) -> dict | None:
+    return _recently_read(("count", slug), lambda: _count(slug))
 
 
 def petition_of_signature(*, signature_id: int) -> Petition | None:

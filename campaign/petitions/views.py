@@ -25,11 +25,12 @@ def country_from_language(request) -> str:
     return ""
 
 
-def sign_form_for(request, petition: Petition, data=None) -> SignatureForm:
+def sign_form_for(request, petition: Petition, data=None, country: str | None = None) -> SignatureForm:
+    """The sign form; its country defaults to the browser's region unless `country` is given."""
     action = reverse("petitions:sign", kwargs={"slug": petition.slug})
     if data is not None:
         return SignatureForm(data, action=action)
-    return SignatureForm(action=action, initial={"country": country_from_language(request)})
+    return SignatureForm(action=action, initial={"country": country_from_language(request) if country is None else country})
 
 
 def _link_problem(request, *, expired: bool, status: int, unsubscribe: bool = False, petition: Petition | None = None):

@@ -91,3 +91,31 @@ def test_forms_share_the_country_list_but_not_their_choices_or_errors():
     assert "class" not in first.fields["country"].widget.attrs
     assert not second.is_valid() and "country" in second.errors
     assert SignatureForm(data={"name": "A B", "email": "a@example.org", "country": "KZ"}).is_valid()
+
+
+def test_within_the_read_window_the_home_page_and_count_cost_no_query_and_then_catch_up(seeded, settings):
+    import time
+
+    settings.PETITION_READ_CACHE_SECONDS = 0.3
+    count_url = reverse("petitions:count", kwargs={"slug": seeded.slug})
+    Client().get("/"), Client().get(count_url)  # someone else's visits read the row
+    SignatureFactory(petition=seeded, confirmed=True)
+    services.signature_counts_update()
+
+    with CaptureQueriesContext(connection) as queries:
+        page, count = Client().get("/"), Client().get(count_url)
+    assert len(queries) == 0
+    assert '<span class="js-count">0</span>' in page.content.decode() and count.json()["count"] == 0  # a moment old
+
+    time.sleep(0.35)
+    assert '<span class="js-count">1</span>' in Client().get("/").content.decode()
+    assert Client().get(count_url).json()["count"] == 1
+
+
+def test_a_made_up_petition_address_is_not_kept(db, settings):
+    from campaign.petitions import selectors
+
+    settings.PETITION_READ_CACHE_SECONDS = 60
+    for n in range(50):
+        assert Client().get(reverse("petitions:count", kwargs={"slug": f"no-such-{n}"})).status_code == 404
+    assert selectors._recent == {}
