@@ -6,6 +6,7 @@ import unicodedata
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout, Submit
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
@@ -80,10 +81,15 @@ class SignatureForm(forms.Form):
 
     def __init__(self, *args, action: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_action = action
-        self.helper.attrs = {"novalidate": ""}  # our messages, not the browser's, so they are the same everywhere
-        self.helper.layout = Layout(
+        self.action = action
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        # Built when the form is shown: a valid submission (most of them) never needs it.
+        helper = FormHelper()
+        helper.form_action = self.action
+        helper.attrs = {"novalidate": ""}  # our messages, not the browser's, so they are the same everywhere
+        helper.layout = Layout(
             Field("name"),
             Field("email"),
             Field("country"),
@@ -93,6 +99,7 @@ class SignatureForm(forms.Form):
             HTML('{% include "petitions/_data_notice.html" %}'),
             Submit("sign", _("Sign the petition"), css_class="btn-lg w-100"),
         )
+        return helper
 
     def clean_name(self):
         name = unicodedata.normalize("NFC", self.cleaned_data["name"])

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -90,6 +90,46 @@ def _request_email(queryset) -> int:
     ).update(email_state=EmailState.PENDING, email_requests=F("email_requests") + 1, email_due_at=now, email_attempts=0)
 
 
+_INSERT_CACHE: dict[str, tuple[str, list]] = {}  # database vendor -> (statement, fields)
+
+
+def _insert_sql(connection) -> tuple[str, list]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, for every column of a signature.
+
+    The one write of every signature of a surge. Compiling it with the ORM cost more CPU
+    than PostgreSQL spends running it, and a duplicate then cost an IntegrityError inside
+    a savepoint; the statement is built once from the model, and the database answers a
+    duplicate with no row instead. (PostgreSQL, and SQLite from 3.35.)
+    """
+    key = connection.vendor
+    if key not in _INSERT_CACHE:
+        fields = [f for f in Signature._meta.concrete_fields if not f.primary_key]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in fields)
+        conflict = ", ".join(quote(Signature._meta.get_field(name).column) for name in ("petition", "email_canonical"))
+        sql = (
+            f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(Signature._meta.pk.column)}"
+        )
+        _INSERT_CACHE[key] = (sql, fields)
+    return _INSERT_CACHE[key]
+
+
+def _insert_unless_signed(signature: Signature) -> bool:
+    """Insert the row; False if this address has signed this petition already."""
+    connection = connections[router.db_for_write(Signature)]
+    sql, fields = _insert_sql(connection)
+    # pre_save fills auto_now_add (signed_at) as save() would.
+    values = [f.get_db_prep_save(f.pre_save(signature, add=True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    signature.pk = row[0]
+    return True
+
+
 def signature_create(
     *,
     petition: Petition,
@@ -112,25 +152,23 @@ def signature_create(
     reasons = abuse.suspicions_for(
         petition_id=petition.pk, ip=ip_address, email_domain=domain, name=name, honeypot=honeypot
     )
-    try:
-        with transaction.atomic():
-            signature = Signature.objects.create(
-                petition=petition,
-                name=name,
-                email=email,
-                email_canonical=canonical,
-                email_domain=domain,
-                country=country,
-                show_publicly=show_publicly,
-                keep_updated=keep_updated,
-                language=language,
-                consent_version=settings.PETITION_CONSENT_VERSION,
-                ip_address=ip_address,
-                state=State.SUSPICIOUS if reasons else State.PENDING,
-                suspicion=reasons,
-                email_due_at=timezone.now(),
-            )
-    except IntegrityError:
+    signature = Signature(
+        petition=petition,
+        name=name,
+        email=email,
+        email_canonical=canonical,
+        email_domain=domain,
+        country=country,
+        show_publicly=show_publicly,
+        keep_updated=keep_updated,
+        language=language,
+        consent_version=settings.PETITION_CONSENT_VERSION,
+        ip_address=ip_address,
+        state=State.SUSPICIOUS if reasons else State.PENDING,
+        suspicion=reasons,
+        email_due_at=timezone.now(),
+    )
+    if not _insert_unless_signed(signature):
         # Signed before (possibly a split second ago, in a concurrent request).
         existing = Signature.objects.filter(petition=petition, email_canonical=canonical)
         if _request_email(existing):
