@@ -51,18 +51,20 @@ def signature_emails_wake() -> None:
     """Make sure a worker sends what is due, once the current transaction commits.
 
     One broker message per signature cost more than the rest of the request's writes;
-    instead, a flag in the cache says a sender task is already on its way, and that task
-    clears it before it claims rows. A signature committed before the flag was seen set is
-    therefore committed before the claim that will find it; one committed after finds the
-    flag gone and wakes a new task. The flag expires, so a message the broker lost costs a
-    few seconds, and the row is the outbox: a broker outage only delays the email until the
-    sweeper's next run.
+    instead, a flag in the cache says a sender task is on its way or at work, and only a
+    request that finds no flag publishes one. A sender keeps claiming while signatures come
+    in; before it stops it clears the flag and claims once more. So a signature committed
+    while the flag was still set is committed before that last claim, which finds it, and one
+    committed after finds the flag gone and wakes a new sender. The flag expires (a sender
+    that died, a message the broker lost), and the row is the outbox: a broker outage only
+    delays the email until the sweeper's next run.
     """
     from .tasks import send_signature_emails
 
     def publish():
         try:
-            if send_signature_emails.app.conf.task_always_eager or cache.add(EMAIL_WAKE_KEY, 1, timeout=10):
+            # Longer than a sender works before it hands over to a fresh task (outbox.send_due).
+            if send_signature_emails.app.conf.task_always_eager or cache.add(EMAIL_WAKE_KEY, 1, timeout=30):
                 send_signature_emails.delay()
         except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
             logger.warning("Could not wake the email sender; the outbox sweeper will.")
@@ -70,8 +72,8 @@ def signature_emails_wake() -> None:
     transaction.on_commit(publish)
 
 
-def signature_emails_woken() -> None:
-    """Called by the sender before it claims: later signatures must wake another sender."""
+def signature_emails_sender_stopping() -> None:
+    """Called by a sender before its last claim: later signatures must wake another one."""
     try:
         cache.delete(EMAIL_WAKE_KEY)
     except Exception:  # noqa: BLE001 - the flag expires by itself

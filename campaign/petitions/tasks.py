@@ -12,17 +12,22 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
 def send_signature_emails() -> dict:
-    """Send the emails that are due, in batches over one connection (see services and outbox).
+    """Send the emails that are due, in batches over one connection, for as long as they
+    keep coming (see services.signature_emails_wake and outbox.send_due).
 
     Idempotent: rows are claimed with one conditional UPDATE, so a repeat delivery of this
     message finds nothing it may send twice. Works for ~20 s (well inside its time limit and
     the broker's visibility timeout), then hands what is left to a fresh task.
     """
-    services.signature_emails_woken()
-    # A backlog bigger than one batch: wake a second worker process to share it (in-process,
-    # without a broker, there is no other process to share with).
-    helper = None if send_signature_emails.app.conf.task_always_eager else send_signature_emails.delay
-    outcome, more = outbox.send_due(on_full_batch=helper)
+    # In-process (no broker, tests and `make run`) there is no other process to share a
+    # backlog with, and nobody to wait for.
+    eager = send_signature_emails.app.conf.task_always_eager
+    outcome, more = outbox.send_due(
+        linger_seconds=0.0 if eager else outbox.LINGER_SECONDS,
+        # A backlog bigger than one batch: wake a second worker process to share it.
+        on_full_batch=None if eager else send_signature_emails.delay,
+        before_last_claim=services.signature_emails_sender_stopping,
+    )
     if more:
         send_signature_emails.delay()
     if outcome.retry_in:
