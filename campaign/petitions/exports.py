@@ -2,8 +2,11 @@
 
 The export page, the Celery task and `manage.py export_supporters` all go through
 `export_prepare` and `Export.chunks()`/`Export.write_to()`, so every route writes the same
-bytes for the same filters. Rows are read with `values_list(...).iterator(chunk_size=…)`:
-on PostgreSQL that is a server-side cursor, so memory stays flat whatever the list size.
+bytes for the same filters. On PostgreSQL a CSV file is written by the database itself
+(`COPY (SELECT ...) TO STDOUT`, streamed row by row), with every cell already in its final
+text: byte for byte what the Python writer gives, several times faster. Elsewhere (SQLite)
+and for XLSX, rows are read with `values_list(...).iterator(chunk_size=…)` and written in
+Python. Either way memory stays flat whatever the list size.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from datetime import timezone as dt_timezone
+from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
-from django.db import NotSupportedError, transaction
-from django.db.models import Case, CharField, Count, Func, Q, Value, When
+from django.db import NotSupportedError, connections, transaction
+from django.db.models import Case, CharField, Count, Func, Max, Min, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_countries import countries
@@ -52,6 +56,9 @@ DELIVERY_COLUMNS = tuple(c for c in CONTACT_COLUMNS if c != "email")
 # OWASP "CSV injection": a spreadsheet treats a cell starting with these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 DEFAULT_CHUNK_SIZE = 2000
+# A background job's CSV is written by one COPY per this many pieces (about; see _segments),
+# its progress recorded between them: each statement costs, a call per piece would be slow.
+SEGMENT_CHUNKS = 50
 # The export task's hard time limit, well below the broker's visibility timeout (3600 s).
 JOB_TIME_LIMIT = 1800
 EXPORT_DIR = "exports"
@@ -246,10 +253,69 @@ def export_values(*, filters: ExportFilters) -> list:
         if column.endswith("_at"):
             values.append(Coalesce(UtcIsoText(column), Value("")))
         elif column == "keep_updated":
-            values.append(Case(When(keep_updated=True, then=Value("yes")), default=Value("no"), output_field=CharField()))
+            values.append(_keep_updated_text())
         else:
             values.append(column)
     return values
+
+
+def _keep_updated_text() -> Case:
+    return Case(When(keep_updated=True, then=Value("yes")), default=Value("no"), output_field=CharField())
+
+
+# ascii() gives the code point of a value's first character (0 for ''): the triggers as numbers.
+_TRIGGER_CODES = ", ".join(str(ord(t)) for t in FORMULA_TRIGGERS)
+_ABOVE_TRIGGERS = max(ord(t) for t in FORMULA_TRIGGERS)
+
+
+class CsvCell(Func):
+    """A text column as the exact text of its CSV cell, for PostgreSQL's COPY to quote.
+
+    Does in SQL what the Python writer does to a cell: the apostrophe before a formula
+    trigger (neutralise), then, with LF line ends, each CRLF and CR made an LF. An empty
+    result becomes NULL: COPY writes '' as "" but NULL as nothing, which is what Python's
+    csv module writes for ''. With that, both quote exactly the same cells: those holding
+    a comma, a double quote, LF or CR (Python with CRLF line ends; with LF ends no CR is
+    left). COPY also quotes a lone \\. but only in a file of one column, never an export.
+
+    The first branch is the common cell (it starts above every trigger and, with LF line
+    ends, holds no CR): one test of each. The whole transformation on every cell took
+    PostgreSQL half as long again as the bare columns; this, a third.
+    """
+
+    output_field = CharField()
+
+    def __init__(self, expression, *, lf_only: bool):
+        super().__init__(expression)
+        self.lf_only = lf_only
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("CSV cells are written by COPY, on PostgreSQL only.")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        plain = f"ascii(<x>) > {_ABOVE_TRIGGERS}"
+        cell = f"CASE WHEN ascii(<x>) IN ({_TRIGGER_CODES}) THEN '''' || <x> ELSE <x> END"
+        if self.lf_only:
+            plain += r" AND strpos(<x>, E'\r') = 0"
+            cell = rf"replace(replace({cell}, E'\r\n', E'\n'), E'\r', E'\n')"
+        template = f"CASE WHEN {plain} THEN <x> ELSE NULLIF({cell}, '') END"
+        return template.replace("<x>", sql), tuple(params) * template.count("<x>")
+
+
+def copy_cells(*, filters: ExportFilters) -> list:
+    """What COPY selects for each column: the cells of export_values() as the writer leaves them."""
+    cells = []
+    for column in filters.columns:
+        if column.endswith("_at"):
+            # Digits, dashes, colons, T and Z: nothing to neutralise or quote. NULL (no time)
+            # comes out as nothing, as the '' of export_values() does from the Python writer.
+            cells.append(UtcIsoText(column))
+        elif column == "keep_updated":
+            cells.append(_keep_updated_text())
+        else:
+            cells.append(CsvCell(column, lf_only=not filters.excel))
+    return cells
 
 
 # --- Writers --------------------------------------------------------------------------------
@@ -289,20 +355,29 @@ class Export:
     def chunks(self, *, on_progress: ProgressCallback | None = None, snapshot: bool = True) -> Iterator[bytes]:
         """The file, piece by piece: the header at once, then one piece per batch of rows.
 
-        With snapshot (the page and the command), the rows are read in one transaction: on
-        PostgreSQL the cursor then streams from the server instead of being materialised
-        WITH HOLD, and the file is one consistent picture. A background job passes False so
-        that its progress updates are visible while it runs.
+        With snapshot (the page and the command), the rows are read in one transaction and
+        one statement, so the file is one consistent picture. A background job passes False
+        so that its progress updates are visible while it runs.
+
+        A CSV file on PostgreSQL is written by COPY, during which the connection can run
+        nothing else: psycopg would wait for itself forever. So on_progress only ever runs
+        between statements: without snapshot the file is written in segments of about
+        SEGMENT_CHUNKS pieces, one COPY each, with the rows written so far reported after
+        each; with snapshot and a callback, the Python writer reads the rows from a
+        server-side cursor instead, as before.
         """
         if snapshot:
             with transaction.atomic():
-                yield from self._chunks(on_progress)
+                yield from self._chunks(on_progress, snapshot=True)
         else:
-            yield from self._chunks(on_progress)
+            yield from self._chunks(on_progress, snapshot=False)
 
-    def _chunks(self, on_progress: ProgressCallback | None) -> Iterator[bytes]:
+    def _chunks(self, on_progress: ProgressCallback | None, *, snapshot: bool) -> Iterator[bytes]:
         if self.filters.file_format == "csv":
-            yield from self._csv_chunks(on_progress)
+            if self.uses_copy() and not (snapshot and on_progress):
+                yield from self._copy_chunks(on_progress, segmented=not snapshot)
+            else:
+                yield from self._csv_chunks(on_progress)
             return
         # A zip archive cannot be sent before it is complete: build it in a temporary
         # file (openpyxl's write-only mode keeps memory flat), then send the file.
@@ -325,16 +400,97 @@ class Export:
                 out.write(chunk)
         return self.rows_written
 
-    def _csv_chunks(self, on_progress: ProgressCallback | None) -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n" if self.filters.excel else "\n")
+    def uses_copy(self) -> bool:
+        """Whether PostgreSQL can write this file (COPY): any CSV file, on PostgreSQL in UTF-8."""
+        if self.filters.file_format != "csv":
+            return False
+        connection = connections[Signature.objects.db]
+        if connection.vendor != "postgresql":
+            return False
+        connection.ensure_connection()
+        # Django asks for UTF8; COPY's bytes are in the client encoding, the file's in UTF-8.
+        return connection.connection.info.encoding == "utf-8"
+
+    def _csv_header(self, writer, buffer: io.StringIO) -> bytes:
+        """The first piece of a CSV file, the same for both writers."""
         if self.filters.excel:
             buffer.write(BOM)
         writer.writerow(self.filters.columns)
-        # The header goes out before the query runs, so the download starts at once.
-        yield buffer.getvalue().encode("utf-8")
+        header = buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()
+        return header
+
+    def _csv_writer(self) -> tuple:
+        buffer = io.StringIO()
+        return csv.writer(buffer, lineterminator="\r\n" if self.filters.excel else "\n"), buffer
+
+    def _copy_chunks(self, on_progress: ProgressCallback | None, *, segmented: bool) -> Iterator[bytes]:
+        """The CSV file as PostgreSQL writes it (see CsvCell), one piece per chunk_size rows."""
+        # The header goes out before the query runs, so the download starts at once.
+        yield self._csv_header(*self._csv_writer())
+        rows = export_queryset(filters=self.filters)
+        if not segmented:
+            yield from self._copy(rows)
+        else:
+            for segment in self._segments(rows):
+                yield from self._copy(segment)
+                if on_progress:
+                    on_progress(self.rows_written)
+        if on_progress:
+            on_progress(self.rows_written)
+
+    def _segments(self, rows):
+        """The rows as ranges of keys holding about SEGMENT_CHUNKS pieces each, in key order.
+
+        Ranges, not "the next n rows": finding where n rows end took another scan of each
+        segment. Sized from the count, they are even where the keys are; the first is open
+        below and the last above, so a row added or changed since the count is in one.
+        """
+        span = rows.aggregate(low=Min("pk"), high=Max("pk"))
+        if span["low"] is None:
+            yield rows
+            return
+        keys = span["high"] - span["low"] + 1
+        width = max(1, keys * self.chunk_size * SEGMENT_CHUNKS // max(self.count, 1))
+        bounds = [None, *range(span["low"] + width, span["high"] + 1, width), None]
+        for lower, upper in zip(bounds, bounds[1:], strict=False):
+            segment = rows if lower is None else rows.filter(pk__gte=lower)
+            yield segment if upper is None else segment.filter(pk__lt=upper)
+
+    def _copy(self, rows) -> Iterator[bytes]:
+        """One COPY of these rows, in pieces of chunk_size rows."""
+        connection = connections[rows.db]
+        sql, params = rows.values_list(*copy_cells(filters=self.filters)).query.get_compiler(
+            connection=connection
+        ).as_sql()
+        # Each block is one row: the server sends one CopyData message per row, and psycopg
+        # hands over one message at a time. Counting blocks counts rows, embedded line breaks
+        # or not. A row ends in the LF of COPY's protocol; for Excel it must end in CRLF.
+        crlf = self.filters.excel
+        # COPY takes no bound parameters: psycopg quotes them into the statement, client-side,
+        # as it would for copy(sql, params), which Django's debug cursor does not accept.
+        statement = connection.ops.compose_sql(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params)
+        with connection.wrap_database_errors, connection.cursor() as cursor:
+            with cursor.copy(statement) as copy:
+                blocks = iter(copy)
+                # islice and join, not a Python loop per row: psycopg's read is then the only
+                # per-row cost on this side, and it already takes as long as the server.
+                while batch := list(islice(blocks, self.chunk_size)):
+                    self.rows_written += len(batch)
+                    yield self._join(batch, crlf)
+
+    @staticmethod
+    def _join(rows: list, crlf: bool) -> bytes:
+        if crlf:
+            return b"\r\n".join([row[:-1] for row in rows]) + b"\r\n"
+        return b"".join(rows)
+
+    def _csv_chunks(self, on_progress: ProgressCallback | None) -> Iterator[bytes]:
+        """The CSV file written in Python, row by row: on SQLite, or for a callback (see chunks)."""
+        writer, buffer = self._csv_writer()
+        # The header goes out before the query runs, so the download starts at once.
+        yield self._csv_header(writer, buffer)
         # The csv module quotes only fields holding a character of the line terminator: with
         # LF lines, a bare CR inside a name would go out unquoted and split the row in a
         # spreadsheet (its second half starting a fresh, unneutralised cell). Make it an LF.
