@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The benchmark: start the production-shaped stack locally, load it, compare with baselines.
 
-    make bench                        # the full run (about 12 minutes)
+    make bench                        # the full run (about 7 minutes)
     .venv/bin/python bench/run.py --quick            # short runs, 200,000 stored rows
     .venv/bin/python bench/run.py --only signing     # one scenario (repeatable)
     .venv/bin/python bench/run.py --keep-db ...      # then --reuse-db, bench/profile_requests.py

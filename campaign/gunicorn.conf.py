@@ -1,4 +1,4 @@
-"""gunicorn settings for production (see docs/README-bench.md, "Performance").
+"""gunicorn settings for production (see README.md, "Performance").
 
 gthread workers, one process per core with four threads each: a signature spends much of its
 time waiting on PostgreSQL (a commit waits for the disk), Redis and the broker, and threads
