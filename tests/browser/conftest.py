@@ -47,15 +47,15 @@ def _chromium():
 def site(live_server, transactional_db, settings, seeded, monkeypatch):
     """The seeded campaign on a live server, with tasks in-process and emails in mail.outbox."""
     from campaign.celery import app
-    from campaign.petitions import tasks
+    from campaign.petitions import outbox
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = live_server.url  # so the link in the email opens this server
-    # The send task keeps one mail connection per process; an earlier tier may have left another kind.
-    monkeypatch.setattr(tasks, "_connection", None)
+    # The sender keeps one mail connection per process; an earlier tier may have left another kind.
+    monkeypatch.setattr(outbox, "_connection", None)
     cache.clear()
     mail.outbox = []
     yield seeded
