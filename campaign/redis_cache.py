@@ -42,14 +42,13 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
-        self._incr_scripts = {}
+        self._incr_script = None
 
     def incr_windowed(self, counters: list[tuple[str, int]]) -> list[int]:
         """Add one to each (key, window_seconds) counter; each key expires `window` seconds
         after its first event. Returns the new counts, in one pipelined round trip."""
         client = self._cache.get_client(write=True)
-        script = self._incr_scripts.get(id(client))
-        if script is None:
-            script = self._incr_scripts[id(client)] = client.register_script(_INCR_WINDOWED)
+        if self._incr_script is None:
+            self._incr_script = client.register_script(_INCR_WINDOWED)  # runs on whichever client it is given
         keys = [self.make_and_validate_key(key) for key, _window in counters]
-        return script(keys=keys, args=[window for _key, window in counters], client=client)
+        return self._incr_script(keys=keys, args=[window for _key, window in counters], client=client)

@@ -123,6 +123,7 @@ class _Template:
     pieces: tuple  # bytes literals, and slot names where a signer's value goes
     boundary: bytes
     eight_bit: bool
+    from_addr: str  # the envelope sender
 
 
 @lru_cache(maxsize=256)
@@ -139,7 +140,8 @@ def _template(kind: str, petition_id: int, title: str, slug: str, language: str,
     data = data.replace(f"{p['to']}@example.invalid".encode(), p["to"].encode())
     pieces = tuple(_SLOT_OF.get(part, part) for part in _SPLIT.split(data) if part)
     return _Template(
-        pieces=pieces, boundary=_BOUNDARY.search(data).group(1), eight_bit=b"Content-Transfer-Encoding: 7bit" not in data
+        pieces=pieces, boundary=_BOUNDARY.search(data).group(1), eight_bit=b"Content-Transfer-Encoding: 7bit" not in data,
+        from_addr=sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET),
     )
 
 
@@ -177,13 +179,10 @@ def prepared_signature_email(signature: Signature) -> PreparedEmail | None:
     ) and (template.eight_bit or first_name.isascii())
     if not faithful:
         # A full render picks the transfer encoding and boundary these values need.
-        message = build_signature_email(signature)
-        return PreparedEmail(
-            from_addr=sanitize_address(settings.DEFAULT_FROM_EMAIL, encoding), to_addr=to_addr,
-            data=message.message().as_bytes(linesep="\r\n"),
-        )
-    data = b"".join(encoded[piece] if isinstance(piece, str) else piece for piece in template.pieces)
-    return PreparedEmail(from_addr=sanitize_address(settings.DEFAULT_FROM_EMAIL, encoding), to_addr=to_addr, data=data)
+        data = build_signature_email(signature).message().as_bytes(linesep="\r\n")
+    else:
+        data = b"".join(encoded[piece] if isinstance(piece, str) else piece for piece in template.pieces)
+    return PreparedEmail(from_addr=template.from_addr, to_addr=to_addr, data=data)
 
 
 def is_transient(exc: BaseException) -> bool:

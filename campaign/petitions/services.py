@@ -214,10 +214,11 @@ def signature_unsubscribe(*, signature_id: int) -> bool:
 # --- The email outbox -----------------------------------------------------------------------
 
 
-def _email_due(now):
-    """Due emails: pending and due, or claimed by a worker that has gone quiet (it died)."""
+def _email_due(now, *, overdue_by: float = 0):
+    """Due emails (`overdue_by` seconds or more): pending and due, or claimed by a worker that
+    has gone quiet (it died)."""
     stale = now - timedelta(seconds=settings.PETITION_EMAIL_CLAIM_SECONDS)
-    return Q(email_state=EmailState.PENDING, email_due_at__lte=now) | Q(
+    return Q(email_state=EmailState.PENDING, email_due_at__lte=now - timedelta(seconds=overdue_by)) | Q(
         email_state=EmailState.SENDING, email_claimed_at__lt=stale
     )
 
@@ -281,10 +282,8 @@ def signature_email_nothing_to_send(*, signature_id: int) -> None:
 def outbox_overdue_count(*, limit: int = 1000) -> int:
     """How many emails (up to `limit`) are overdue: their wake-up was lost (a broker outage),
     their worker died, or their retry came due and nobody was woken for it."""
-    now = timezone.now()
-    overdue = Q(email_state=EmailState.PENDING, email_due_at__lte=now - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS))
-    stale = Q(email_state=EmailState.SENDING, email_claimed_at__lt=now - timedelta(seconds=settings.PETITION_EMAIL_CLAIM_SECONDS))
-    return len(Signature.objects.filter(overdue | stale).values_list("pk", flat=True)[:limit])
+    overdue = _email_due(timezone.now(), overdue_by=settings.PETITION_OUTBOX_GRACE_SECONDS)
+    return len(Signature.objects.filter(overdue).values_list("pk", flat=True)[:limit])
 
 
 # --- The public count -------------------------------------------------------------------------
