@@ -26,6 +26,14 @@ LINGER_SECONDS = 0.2
 # Sent rows are recorded every few messages, so a worker killed in mid-batch (SIGKILL, OOM)
 # can repeat at most this many emails when its stale claim is taken over.
 RECORD_EVERY = 10
+# A server that fails this many messages in a row mid-session (stalls past the timeout, hangs
+# up) is not asked about the rest of the batch now: they go back untried.
+SICK_AFTER = 2
+
+
+class _Unreachable(Exception):
+    """No connection could be opened: the server is down for every message. Its cause is what
+    the connection attempt raised."""
 
 
 @dataclass
@@ -85,8 +93,12 @@ def _deliver(signature) -> bool:
         if _connection is None or _connection_key != _settings_key():
             _drop_connection()
             _connection, _connection_key = mail.get_connection(), _settings_key()
-        # False means "already open": a connection that may have idled out on the server.
-        reused = _connection.open() is False
+        try:
+            # False means "already open": a connection that may have idled out on the server.
+            reused = _connection.open() is False
+        except Exception as exc:
+            _drop_connection()
+            raise _Unreachable from exc
         try:
             if isinstance(_connection, SMTPBackend):
                 prepared: PreparedEmail | None = prepared_signature_email(signature)
@@ -118,27 +130,48 @@ def _send_batch(signatures: list) -> Outcome:
             outcome.sent += len(sent)
             sent.clear()
 
+    def put_back(row, exc) -> float:
+        # attempts were counted by the claim
+        if is_transient(exc) and row.email_attempts < settings.PETITION_EMAIL_MAX_RETRIES:
+            delay = services.signature_email_postpone(signature_id=row.pk, attempt=row.email_attempts)
+            outcome.retry_in.append(delay)
+            outcome.postponed += 1
+            logger.warning("Email for signature %s failed (%s); retrying in %.0fs.", row.pk, type(exc).__name__, delay)
+            return delay
+        services.signature_email_failed(signature_id=row.pk)
+        outcome.failed += 1
+        logger.error("Email for signature %s failed for good (%s).", row.pk, type(exc).__name__)
+        return 0.0
+
+    failures_in_a_row = 0
     for index, signature in enumerate(signatures):
         try:
             delivered = _deliver(signature)
+        except _Unreachable as unreachable:
+            # The rest of the batch would meet the same closed door: it waits its turn too.
+            record_sent()
+            for row in signatures[index:]:
+                put_back(row, unreachable.__cause__)
+            break
         except Exception as exc:
             record_sent()
-            # The rest of the batch would meet the same closed door: it waits its turn too.
-            affected = signatures[index:] if is_connection_failure(exc) else [signature]
-            for row in affected:
-                # attempts were counted by the claim
-                if is_transient(exc) and row.email_attempts < settings.PETITION_EMAIL_MAX_RETRIES:
-                    delay = services.signature_email_postpone(signature_id=row.pk, attempt=row.email_attempts)
-                    outcome.retry_in.append(delay)
-                    outcome.postponed += 1
-                    logger.warning("Email for signature %s failed (%s); retrying in %.0fs.", row.pk, type(exc).__name__, delay)
-                else:
-                    services.signature_email_failed(signature_id=row.pk)
-                    outcome.failed += 1
-                    logger.error("Email for signature %s failed for good (%s).", row.pk, type(exc).__name__)
-            if len(affected) > 1:
+            delay = put_back(signature, exc)
+            if not is_connection_failure(exc):
+                failures_in_a_row = 0
+                continue  # a reply about this message alone: the session goes on
+            # The server stalled or hung up on this message; the next one gets a fresh
+            # connection, unless it keeps doing that.
+            failures_in_a_row += 1
+            if failures_in_a_row >= SICK_AFTER and signatures[index + 1:]:
+                untried = [row.pk for row in signatures[index + 1:]]
+                delay = delay or max(outcome.retry_in, default=5.0)
+                services.signature_emails_release(signature_ids=untried, delay=delay)
+                outcome.postponed += len(untried)
+                outcome.retry_in += [delay] * len(untried)
+                logger.warning("SMTP server failed %d messages in a row; %d more wait %.0fs.", failures_in_a_row, len(untried), delay)
                 break
             continue
+        failures_in_a_row = 0
         if not delivered:
             services.signature_email_nothing_to_send(signature_id=signature.pk)
             outcome.nothing_to_send += 1

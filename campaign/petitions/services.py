@@ -271,6 +271,16 @@ def signature_email_postpone(*, signature_id: int, attempt: int) -> float:
     return delay
 
 
+def signature_emails_release(*, signature_ids: list[int], delay: float) -> None:
+    """Put claimed emails back untried, due in `delay` seconds: their claim's attempt is not
+    counted (the server failed on the messages before them, not on these)."""
+    Signature.objects.filter(pk__in=signature_ids, email_state=EmailState.SENDING).update(
+        email_state=EmailState.PENDING,
+        email_due_at=timezone.now() + timedelta(seconds=delay),
+        email_attempts=Greatest(F("email_attempts") - 1, 0),
+    )
+
+
 def signature_email_failed(*, signature_id: int) -> None:
     Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(email_state=EmailState.FAILED)
 

@@ -5,6 +5,7 @@ email that is due, in batches. A retry is "due later": tests bring it due with `
 instead of waiting out the backoff.
 """
 
+import asyncio
 import email
 import email.policy
 import smtplib
@@ -23,6 +24,8 @@ from tests.factories import PetitionFactory, SignatureFactory
 from tests.integration.stack import free_port
 
 EmailState = Signature.EmailState
+# A stalled reply comes this long after the client's timeout (EMAIL_TIMEOUT in `smtp`).
+STALL_SECONDS = 1.5
 
 
 class Inbox:
@@ -31,8 +34,9 @@ class Inbox:
     def __init__(self):
         self.reset()
 
-    def reset(self, *, refuse=0, reply="451 4.3.0 Try again later", rcpt_reply=None, mail_reply=None):
+    def reset(self, *, refuse=0, reply="451 4.3.0 Try again later", rcpt_reply=None, mail_reply=None, stall=0):
         self.refuse, self.reply, self.rcpt_reply, self.mail_reply = refuse, reply, rcpt_reply, mail_reply
+        self.stall = stall  # this many messages get no reply to DATA until the client gave up
         self.attempts = 0
         self.received = []  # (envelope recipients, parsed message)
         self.sessions = set()  # SMTP sessions that sent MAIL FROM
@@ -53,6 +57,10 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):
         self.attempts += 1
+        if self.stall > 0:
+            self.stall -= 1
+            await asyncio.sleep(STALL_SECONDS)
+            return "451 4.3.0 Too late"
         if self.refuse > 0:
             self.refuse -= 1
             return self.reply
@@ -84,7 +92,7 @@ def smtp(db, smtp_server, settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
+    settings.EMAIL_TIMEOUT = 1
     return inbox
 
 
@@ -264,6 +272,41 @@ def test_a_refused_recipient_does_not_hold_back_the_rest_of_the_batch(smtp):
     assert result["sent"] == 2 and result["postponed"] == 1
     assert len(smtp.received) == 2
     assert Signature.objects.filter(email_state=EmailState.PENDING).count() == 1
+
+
+def test_a_message_the_server_stalls_on_waits_its_backoff_and_the_rest_go_out_on_a_fresh_connection(smtp):
+    stalled = outbox_row(email="stalled@example.org")
+    outbox_row(email="second@example.org")
+    outbox_row(email="third@example.org")
+    smtp.reset(stall=1)
+
+    result = send_signature_emails()
+
+    assert result["sent"] == 2 and result["postponed"] == 1
+    assert sorted(to for to, _message in smtp.received) == [["second@example.org"], ["third@example.org"]]
+    stalled.refresh_from_db()
+    assert stalled.email_state == EmailState.PENDING and stalled.email_due_at > timezone.now()
+    make_due()
+    assert sent(send_signature_emails()) == 1
+    assert len(smtp.received) == 3
+
+
+def test_a_server_that_stalls_on_every_message_is_not_asked_about_the_rest_of_the_batch(smtp):
+    rows = [outbox_row(email=f"waiting.{n}@example.org") for n in range(6)]
+    smtp.reset(stall=len(rows))
+
+    result = send_signature_emails()
+
+    # Two timeouts, not six: the other four go back untried, their attempt not counted.
+    assert result["postponed"] == 6 and result["sent"] == 0
+    assert smtp.attempts == 2, f"the server was asked about {smtp.attempts} messages"
+    attempts = dict(Signature.objects.values_list("email", "email_attempts"))
+    assert [attempts[row.email] for row in rows] == [1, 1, 0, 0, 0, 0]
+    assert all(due > timezone.now() for due in Signature.objects.values_list("email_due_at", flat=True))
+
+    smtp.reset()
+    make_due()
+    assert sent(send_signature_emails()) == 6
 
 
 def test_a_server_that_is_down_postpones_the_whole_batch_and_it_is_sent_when_it_is_back(smtp, settings, smtp_server):
