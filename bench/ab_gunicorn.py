@@ -3,7 +3,8 @@ wrk against each in alternating short rounds, so the machine's drift falls on bo
 
     .venv/bin/python bench/ab_gunicorn.py "4 1" "2 4" [PATH] [ROUNDS]
 
-Each setting is "WORKERS THREADS" (threads > 1 means gthread); PATH "sign" POSTs signatures.
+Each setting is "WORKERS THREADS [NAME=VALUE ...]" (threads > 1 means gthread; the rest are
+environment variables, e.g. GUNICORN_WORKER_TMP_DIR=/tmp); PATH "sign" POSTs signatures.
 Needs the database and Redis that `bench/run.py --keep-db` leaves; prints requests/s per round
 and the median ratio B/A. No Celery worker runs (signatures leave their emails queued; the next
 `bench/run.py` empties the queue).
@@ -26,9 +27,9 @@ PORTS = (8611, 8612)
 
 
 def start(setting, port, env):
-    workers, threads = setting.split()
+    workers, threads, *extra = setting.split()
     web_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings", "GUNICORN_BIND": f"127.0.0.1:{port}",
-               "GUNICORN_WORKERS": workers, "GUNICORN_THREADS": threads}
+               "GUNICORN_WORKERS": workers, "GUNICORN_THREADS": threads, **dict(e.split("=", 1) for e in extra)}
     log = open(f"/tmp/campaign-bench/ab-{port}.log", "ab")
     return subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py", "--no-control-socket"],

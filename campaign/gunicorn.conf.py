@@ -22,6 +22,12 @@ preload_app = True
 max_requests = 200000
 max_requests_jitter = 20000
 timeout = 30
+# Each turn of a gthread worker's loop touches its heartbeat file (os.utime): on a disk-backed
+# /tmp that is a journaled metadata write, on tmpfs a memory write. Docker and this machine
+# both mount a tmpfs at /dev/shm; gunicorn's own docs recommend it. (On this machine's ext4
+# the A/B in bench/ab_gunicorn.py showed no difference beyond its noise; on overlay
+# filesystems gunicorn reports stalls.)
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
 graceful_timeout = 30
 keepalive = 5
 # Access logs carry only method, path and status: never a query string with personal data.
