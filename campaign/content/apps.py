@@ -6,3 +6,8 @@ class ContentConfig(AppConfig):
     name = "campaign.content"
     label = "content"
     verbose_name = _("Campaign content")
+
+    def ready(self):
+        from campaign import csrf_tokens
+
+        csrf_tokens.install()
