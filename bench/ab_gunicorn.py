@@ -4,9 +4,10 @@ wrk against each in alternating short rounds, so the machine's drift falls on bo
     .venv/bin/python bench/ab_gunicorn.py "4 1" "2 4" [PATH] [ROUNDS]
 
 Each setting is "WORKERS THREADS [NAME=VALUE ...]" (threads > 1 means gthread; the rest are
-environment variables, e.g. GUNICORN_WORKER_TMP_DIR=/tmp); PATH "sign" POSTs signatures.
+environment variables, e.g. GUNICORN_WORKER_TMP_DIR=/tmp, or CHECKOUT=DIR to run another
+checkout's code, e.g. a `git worktree` of an earlier commit); PATH "sign" POSTs signatures.
 Needs the database and Redis that `bench/run.py --keep-db` leaves; prints requests/s per round
-and the median ratio B/A. No Celery worker runs (signatures leave their emails queued; the next
+and the median ratio B/A, by throughput and by gunicorn's CPU per request (which drifts less). No Celery worker runs (signatures leave their emails queued; the next
 `bench/run.py` empties the queue).
 """
 
@@ -28,12 +29,14 @@ PORTS = (8611, 8612)
 
 def start(setting, port, env):
     workers, threads, *extra = setting.split()
+    extra = dict(e.split("=", 1) for e in extra)
+    root = Path(extra.pop("CHECKOUT", ROOT))  # another checkout's code (a git worktree), same venv and database
     web_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings", "GUNICORN_BIND": f"127.0.0.1:{port}",
-               "GUNICORN_WORKERS": workers, "GUNICORN_THREADS": threads, **dict(e.split("=", 1) for e in extra)}
+               "GUNICORN_WORKERS": workers, "GUNICORN_THREADS": threads, **extra}
     log = open(f"/tmp/campaign-bench/ab-{port}.log", "ab")
     return subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py", "--no-control-socket"],
-        cwd=ROOT, env=web_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=root, env=web_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
 
 
@@ -46,19 +49,32 @@ def main():
     try:
         for port in PORTS:
             run.wait_for(f"gunicorn on {port}", lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200)
-        rates = {a: [], b: []}
+        rates, cpu = {a: [], b: []}, {a: [], b: []}
         for n in range(rounds):
             for setting, port in ((a, PORTS[0]), (b, PORTS[1])) if n % 2 == 0 else ((b, PORTS[1]), (a, PORTS[0])):
                 run.BASE = f"http://127.0.0.1:{port}"
+                run.redis_flush()  # fresh rate-limit counters: otherwise later rounds sign as held "bots"
+                proc = procs[PORTS.index(port)]
+                before = sum(run._tree_cpu(run._proc_table(), proc.pid).values())
                 if path == "sign":  # the signing POST, with a CSRF pair from this server
                     sign_path = f"/petitions/{SLUG}/"
                     result = wrk(sign_path, seconds=5, script="sign.lua", env=sign_env(sign_path, run_tag("ab"), csrf_pair()))
                 else:
                     result = wrk(path, seconds=5)
+                spent = sum(run._tree_cpu(run._proc_table(), proc.pid).values()) - before
                 rates[setting].append(result["per_s"])
-            print(f"round {n + 1}: {a!r} {rates[a][-1]}/s, {b!r} {rates[b][-1]}/s", flush=True)
+                cpu[setting].append(1000 * spent / max(1, result["requests"]))
+            print(
+                f"round {n + 1}: {a!r} {rates[a][-1]}/s {cpu[a][-1]:.2f} ms CPU, {b!r} {rates[b][-1]}/s {cpu[b][-1]:.2f} ms CPU",
+                flush=True,
+            )
         ratios = [rb / ra for ra, rb in zip(rates[a], rates[b])]
+        cpu_ratios = [ca / cb for ca, cb in zip(cpu[a], cpu[b])]
         print(f"median {a!r} {statistics.median(rates[a])}/s, {b!r} {statistics.median(rates[b])}/s, B/A {statistics.median(ratios):.2f}")
+        print(
+            f"gunicorn CPU per request: {a!r} {statistics.median(cpu[a]):.2f} ms, {b!r} {statistics.median(cpu[b]):.2f} ms,"
+            f" B/A by CPU {statistics.median(cpu_ratios):.2f}"
+        )
     finally:
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -37,12 +37,25 @@ end
 return counts
 """
 
+# The same, and one SET NX after the counters (KEYS' last, ARGV's last two: expiry, value):
+# a signature's counters and its wake-up flag in one round trip. 1 at the end if it was set.
+_INCR_WINDOWED_ADD = """
+local counts = {}
+local n = #KEYS - 1
+for i = 1, n do
+  redis.call('SET', KEYS[i], 0, 'EX', ARGV[i], 'NX')
+  counts[i] = redis.call('INCR', KEYS[i])
+end
+counts[n + 1] = redis.call('SET', KEYS[n + 1], ARGV[n + 2], 'EX', ARGV[n + 1], 'NX') and 1 or 0
+return counts
+"""
+
 
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
-        self._incr_script = None
+        self._incr_script = self._incr_add_script = None
 
     def incr_windowed(self, counters: list[tuple[str, int]]) -> list[int]:
         """Add one to each (key, window_seconds) counter; each key expires `window` seconds
@@ -52,3 +65,16 @@ class RedisCache(DjangoRedisCache):
             self._incr_script = client.register_script(_INCR_WINDOWED)  # runs on whichever client it is given
         keys = [self.make_and_validate_key(key) for key, _window in counters]
         return self._incr_script(keys=keys, args=[window for _key, window in counters], client=client)
+
+    def incr_windowed_add(self, counters: list[tuple[str, int]], key: str, value: int, timeout: int) -> tuple[list[int], bool]:
+        """`incr_windowed(counters)` and `add(key, value, timeout)` in one round trip: the
+        new counts, and whether `key` was added."""
+        client = self._cache.get_client(write=True)
+        if self._incr_add_script is None:
+            self._incr_add_script = client.register_script(_INCR_WINDOWED_ADD)
+        keys = [self.make_and_validate_key(k) for k, _window in counters] + [self.make_and_validate_key(key)]
+        # Django's serializer stores an int as itself, so get() and delete() see what add() would have set.
+        replies = self._incr_add_script(
+            keys=keys, args=[window for _k, window in counters] + [timeout, self._cache._serializer.dumps(value)], client=client
+        )
+        return list(replies[:-1]), bool(replies[-1])

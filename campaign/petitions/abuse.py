@@ -45,7 +45,7 @@ def name_skeleton(name: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalpha())
 
 
-def _counts(counters: list[tuple[str, int]]) -> list[int]:
+def count_events(counters: list[tuple[str, int]]) -> list[int]:
     """Add one event to each (key, window) counter and return the new counts.
 
     On Redis this is one pipelined round trip (campaign.redis_cache), not two or three per
@@ -60,23 +60,42 @@ def _counts(counters: list[tuple[str, int]]) -> list[int]:
     return counts
 
 
-def suspicions_for(*, petition_id: int, ip: str | None, email_domain: str, name: str, honeypot: bool) -> list[str]:
+def immediate_suspicions(*, email_domain: str, honeypot: bool) -> list[str]:
+    """What the signature itself gives away, with no counting."""
     reasons = []
     if honeypot:
         reasons.append(Suspicion.HONEYPOT)
     if email_domain in DISPOSABLE_DOMAINS:
         reasons.append(Suspicion.DISPOSABLE)
+    return [str(r) for r in reasons]
+
+
+def rate_checks(*, petition_id: int, ip: str | None, email_domain: str, name: str) -> list[tuple[str, int, str, int]]:
+    """The windowed counters a signature counts against: (key, window seconds, reason, limit)."""
     checks = [("domain", email_domain, Suspicion.RATE_DOMAIN), ("name", name_skeleton(name), Suspicion.NAME_BURST)]
     if ip:
         checks += [("ip", ip, Suspicion.RATE_IP), ("subnet", subnet_of(ip), Suspicion.RATE_SUBNET)]
-    checks = [(kind, value, reason) for kind, value, reason in checks if value]
     limits = settings.PETITION_RATE_LIMITS
+    return [
+        (f"rate:{kind}:{petition_id}:{value}", limits[kind][1], str(reason), limits[kind][0])
+        for kind, value, reason in checks
+        if value
+    ]
+
+
+def over_limits(checks: list[tuple[str, int, str, int]], counts: list[int]) -> list[str]:
+    return [reason for (_key, _window, reason, limit), count in zip(checks, counts) if count > limit]
+
+
+def suspicions_for(*, petition_id: int, ip: str | None, email_domain: str, name: str, honeypot: bool) -> list[str]:
+    """Every reason to hold this signature, counting it against the rate limits now."""
+    reasons = immediate_suspicions(email_domain=email_domain, honeypot=honeypot)
+    checks = rate_checks(petition_id=petition_id, ip=ip, email_domain=email_domain, name=name)
     try:
-        counts = _counts([(f"rate:{kind}:{petition_id}:{value}", limits[kind][1]) for kind, value, _reason in checks])
-        reasons += [reason for (kind, _value, reason), count in zip(checks, counts) if count > limits[kind][0]]
+        reasons += over_limits(checks, count_events([(key, window) for key, window, _reason, _limit in checks]))
     except Exception:  # noqa: BLE001 - the cache is down: sign anyway, unchecked
         logger.warning("Rate limits skipped: the cache is unreachable.")
-    return [str(r) for r in reasons]
+    return reasons
 
 
 URL_PATTERN = re.compile(

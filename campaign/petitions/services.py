@@ -45,6 +45,7 @@ def petition_seed(*, slug: str, title: str, text: str, goal: int) -> bool:
 
 
 EMAIL_WAKE_KEY = "petitions:email-sender-woken"
+EMAIL_WAKE_SECONDS = 30  # longer than a sender works before it hands over to a fresh task (outbox.send_due)
 
 
 def signature_emails_wake() -> None:
@@ -63,8 +64,7 @@ def signature_emails_wake() -> None:
 
     def publish():
         try:
-            # Longer than a sender works before it hands over to a fresh task (outbox.send_due).
-            if send_signature_emails.app.conf.task_always_eager or cache.add(EMAIL_WAKE_KEY, 1, timeout=30):
+            if send_signature_emails.app.conf.task_always_eager or cache.add(EMAIL_WAKE_KEY, 1, timeout=EMAIL_WAKE_SECONDS):
                 send_signature_emails.delay()
         except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
             logger.warning("Could not wake the email sender; the outbox sweeper will.")
@@ -151,9 +151,8 @@ def signature_create(
     email = email.strip()
     canonical = canonical_email(email)
     domain = canonical.rpartition("@")[2]
-    reasons = abuse.suspicions_for(
-        petition_id=petition.pk, ip=ip_address, email_domain=domain, name=name, honeypot=honeypot
-    )
+    reasons = abuse.immediate_suspicions(email_domain=domain, honeypot=honeypot)
+    checks = abuse.rate_checks(petition_id=petition.pk, ip=ip_address, email_domain=domain, name=name)
     signature = Signature(
         petition=petition,
         name=name,
@@ -170,13 +169,56 @@ def signature_create(
         suspicion=reasons,
         email_due_at=timezone.now(),
     )
-    if not _insert_unless_signed(signature):
+    inserted = _insert_unless_signed(signature)
+    if inserted:
+        wake = True
+    else:
         # Signed before (possibly a split second ago, in a concurrent request).
-        existing = Signature.objects.filter(petition=petition, email_canonical=canonical)
-        if _request_email(existing):
-            signature_emails_wake()
-        return
-    signature_emails_wake()
+        wake = bool(_request_email(Signature.objects.filter(petition=petition, email_canonical=canonical)))
+    transaction.on_commit(
+        lambda: _after_signing(signature_id=signature.pk if inserted else None, checks=checks, reasons=reasons, wake=wake)
+    )
+
+
+def _after_signing(*, signature_id: int | None, checks: list, reasons: list[str], wake: bool) -> None:
+    """Once the signature is committed: count it against the rate limits, hold it if it is
+    over one, and wake the email sender as `signature_emails_wake` does.
+
+    On Redis the counters and the wake-up flag are one round trip (the signature's only one).
+    Counting after the insert means a signature over a limit is written, then marked held a
+    moment later by an UPDATE; such signatures are rare, and held ones get their email too.
+    """
+    from .tasks import send_signature_emails
+
+    eager = send_signature_emails.app.conf.task_always_eager  # in-process: no flag, send at once
+    counters = [(key, window) for key, window, _reason, _limit in checks]
+    together = wake and not eager and hasattr(cache, "incr_windowed_add")
+    counts, woken = [], eager and wake
+    try:
+        if together:
+            counts, woken = cache.incr_windowed_add(counters, EMAIL_WAKE_KEY, 1, EMAIL_WAKE_SECONDS)
+        else:
+            counts = abuse.count_events(counters)
+    except Exception:  # noqa: BLE001 - sign anyway, unchecked; the row is the outbox, the sweeper sends it
+        logger.warning("Rate limits skipped%s: the cache is unreachable.", " and the email sender not woken" if together else "")
+    if wake and not together and not eager:
+        try:
+            woken = cache.add(EMAIL_WAKE_KEY, 1, timeout=EMAIL_WAKE_SECONDS)
+        except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
+            logger.warning("Could not wake the email sender; the outbox sweeper will.")
+    held = abuse.over_limits(checks, counts)
+    if held and signature_id is not None:
+        try:
+            Signature.objects.filter(pk=signature_id).exclude(state=State.REJECTED).update(
+                state=State.SUSPICIOUS, suspicion=reasons + held
+            )
+        except Exception:  # noqa: BLE001 - the signature stands, unheld; never a 500 after it is kept
+            logger.exception("Could not hold signature %s for review.", signature_id)
+    if woken:
+        try:
+            send_signature_emails.delay()
+        except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
+            logger.warning("Could not wake the email sender; the outbox sweeper will.")
 
 
 def signature_confirm(*, signature_id: int) -> Signature | None:

@@ -94,3 +94,43 @@ def test_worker_task_after_the_database_dropped_its_connection_still_runs(postgr
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_counters_and_a_flag_are_one_round_trip_and_the_flag_is_set_once(redis_cache):
+    assert redis_cache.incr_windowed_add([("a", 60), ("b", 1)], "flag", 1, 30) == ([1, 1], True)
+    assert redis_cache.incr_windowed_add([("a", 60), ("b", 1)], "flag", 1, 30) == ([2, 2], False)
+    assert redis_cache.get("flag") == 1  # what Django's add() would have stored
+    client = redis_cache._cache.get_client(write=True)
+    assert 0 < client.ttl(redis_cache.make_key("flag")) <= 30
+    redis_cache.delete("flag")
+    assert redis_cache.incr_windowed_add([], "flag", 1, 30) == ([], True)
+
+
+@pytest.mark.django_db
+def test_on_redis_a_signature_over_a_limit_is_held_and_a_surge_wakes_one_sender(redis_cache, redis_url, settings):
+    from django.test import TestCase
+
+    from campaign.celery import app
+    from campaign.petitions import services
+    from campaign.petitions.models import Signature
+    from tests.factories import PetitionFactory
+
+    settings.PETITION_RATE_LIMITS = {"ip": (1, 3600), "subnet": (100, 3600), "domain": (100, 600), "name": (100, 3600)}
+    petition = PetitionFactory()
+    queue = redis.Redis.from_url(redis_url)
+    queue.delete("celery")
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        for n in range(3):
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                services.signature_create(
+                    petition=petition, name=f"Signer {'abc'[n]}", email=f"s{n}@example.org", country="KZ", ip_address="203.0.113.9"
+                )
+        published = queue.llen("celery")
+    finally:
+        app.conf.task_always_eager = eager
+        queue.delete("celery")
+    states = list(Signature.objects.order_by("pk").values_list("state", "suspicion"))
+    assert states == [("pending", []), ("suspicious", ["rate_ip"]), ("suspicious", ["rate_ip"])]
+    assert published == 1  # the flag stood for the second and third: one sender for all three
+    assert redis_cache.get(services.EMAIL_WAKE_KEY) == 1
