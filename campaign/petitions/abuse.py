@@ -87,17 +87,6 @@ def over_limits(checks: list[tuple[str, int, str, int]], counts: list[int]) -> l
     return [reason for (_key, _window, reason, limit), count in zip(checks, counts) if count > limit]
 
 
-def suspicions_for(*, petition_id: int, ip: str | None, email_domain: str, name: str, honeypot: bool) -> list[str]:
-    """Every reason to hold this signature, counting it against the rate limits now."""
-    reasons = immediate_suspicions(email_domain=email_domain, honeypot=honeypot)
-    checks = rate_checks(petition_id=petition_id, ip=ip, email_domain=email_domain, name=name)
-    try:
-        reasons += over_limits(checks, count_events([(key, window) for key, window, _reason, _limit in checks]))
-    except Exception:  # noqa: BLE001 - the cache is down: sign anyway, unchecked
-        logger.warning("Rate limits skipped: the cache is unreachable.")
-    return reasons
-
-
 URL_PATTERN = re.compile(
     r"://|www\.|\b[\w-]+\.(?:com|net|org|info|biz|ru|kz|io|xyz|top|ly|me|co|site|online|click|link)\b", re.IGNORECASE
 )

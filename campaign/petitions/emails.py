@@ -198,4 +198,6 @@ def is_connection_failure(exc: BaseException) -> bool:
     """The server, not this message, is the problem: the rest of a batch would fail the same way."""
     if isinstance(exc, smtplib.SMTPResponseException):
         return exc.smtp_code == 421  # "service not available, closing channel"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):  # an OSError too, but about this address alone
+        return any(code == 421 for code, _msg in exc.recipients.values())
     return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError))

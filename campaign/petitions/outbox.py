@@ -7,10 +7,12 @@ messages come from `emails.prepared_signature_email`.
 """
 
 import logging
+import random
 import smtplib
 import time
 from dataclasses import dataclass, field
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -27,8 +29,14 @@ LINGER_SECONDS = 0.2
 # can repeat at most this many emails when its stale claim is taken over.
 RECORD_EVERY = 10
 # A server that fails this many messages in a row mid-session (stalls past the timeout, hangs
-# up) is not asked about the rest of the batch now: they go back untried.
+# up), or this many in one batch, is not asked about the rest of the batch now: they go back
+# untried, due again in a few seconds (RELEASE_SECONDS, with jitter).
 SICK_AFTER = 2
+SICK_PER_BATCH = 5
+RELEASE_SECONDS = 5.0
+# A batch begun inside the budget may run this much past it, well inside the task's soft
+# time limit (60 s, tasks.py); then its untried rest goes back.
+BATCH_GRACE_SECONDS = 15.0
 
 
 class _Unreachable(Exception):
@@ -115,13 +123,14 @@ def _deliver(signature) -> bool:
             if reused and _closed_while_idle(exc):
                 _drop_connection()
                 continue
-            if is_connection_failure(exc) or not isinstance(exc, smtplib.SMTPResponseException):
-                _drop_connection()  # after a reply about this message alone, the session goes on
+            if is_connection_failure(exc) or not isinstance(exc, smtplib.SMTPException):
+                _drop_connection()  # after a reply about this message alone (smtplib sent RSET), the session goes on
             raise
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def _send_batch(signatures: list) -> Outcome:
+def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
+    """Send a claimed batch. Past `deadline` (time.monotonic()) the rest go back untried."""
     outcome, sent = Outcome(), []
 
     def record_sent():
@@ -130,23 +139,39 @@ def _send_batch(signatures: list) -> Outcome:
             outcome.sent += len(sent)
             sent.clear()
 
-    def put_back(row, exc) -> float:
+    def put_back(row, exc) -> None:
         # attempts were counted by the claim
         if is_transient(exc) and row.email_attempts < settings.PETITION_EMAIL_MAX_RETRIES:
             delay = services.signature_email_postpone(signature_id=row.pk, attempt=row.email_attempts)
             outcome.retry_in.append(delay)
             outcome.postponed += 1
             logger.warning("Email for signature %s failed (%s); retrying in %.0fs.", row.pk, type(exc).__name__, delay)
-            return delay
+            return
         services.signature_email_failed(signature_id=row.pk)
         outcome.failed += 1
         logger.error("Email for signature %s failed for good (%s).", row.pk, type(exc).__name__)
-        return 0.0
 
-    failures_in_a_row = 0
+    def release(rows, why: str):
+        delay = random.uniform(0.5, 1.0) * RELEASE_SECONDS
+        services.signature_emails_release(signature_ids=[row.pk for row in rows], delay=delay)
+        outcome.postponed += len(rows)
+        outcome.retry_in += [delay] * len(rows)
+        logger.warning("%s; %d more emails wait %.0fs.", why, len(rows), delay)
+
+    failures_in_a_row = failures = 0
     for index, signature in enumerate(signatures):
+        if time.monotonic() > deadline:
+            record_sent()
+            release(signatures[index:], "Sending time is up")
+            break
         try:
             delivered = _deliver(signature)
+        except SoftTimeLimitExceeded:
+            # The message in flight may have gone out: it may come twice, never not at all.
+            _drop_connection()
+            record_sent()
+            release(signatures[index:], "The sender task ran out of time")
+            raise
         except _Unreachable as unreachable:
             # The rest of the batch would meet the same closed door: it waits its turn too.
             record_sent()
@@ -155,20 +180,16 @@ def _send_batch(signatures: list) -> Outcome:
             break
         except Exception as exc:
             record_sent()
-            delay = put_back(signature, exc)
+            put_back(signature, exc)
             if not is_connection_failure(exc):
                 failures_in_a_row = 0
                 continue  # a reply about this message alone: the session goes on
             # The server stalled or hung up on this message; the next one gets a fresh
             # connection, unless it keeps doing that.
-            failures_in_a_row += 1
-            if failures_in_a_row >= SICK_AFTER and signatures[index + 1:]:
-                untried = [row.pk for row in signatures[index + 1:]]
-                delay = delay or max(outcome.retry_in, default=5.0)
-                services.signature_emails_release(signature_ids=untried, delay=delay)
-                outcome.postponed += len(untried)
-                outcome.retry_in += [delay] * len(untried)
-                logger.warning("SMTP server failed %d messages in a row; %d more wait %.0fs.", failures_in_a_row, len(untried), delay)
+            failures_in_a_row, failures = failures_in_a_row + 1, failures + 1
+            if (failures_in_a_row >= SICK_AFTER or failures >= SICK_PER_BATCH) and signatures[index + 1:]:
+                record_sent()
+                release(signatures[index + 1:], f"SMTP server failed {failures} messages of this batch")
                 break
             continue
         failures_in_a_row = 0
@@ -213,7 +234,7 @@ def send_due(
         if first and len(batch) == batch_size and on_full_batch is not None:
             on_full_batch()
         first = False
-        outcome.add(_send_batch(batch))
+        outcome.add(_send_batch(batch, deadline + BATCH_GRACE_SECONDS))
         if time.monotonic() > deadline:
             return outcome, True
         if len(batch) < batch_size and linger_seconds:

@@ -41,10 +41,10 @@ def test_cache_reuses_one_client_and_survives_a_dropped_connection(redis_cache):
 
 def test_rate_limits_on_redis_hold_the_signature_past_the_limit(redis_cache, settings):
     settings.PETITION_RATE_LIMITS = {"ip": (2, 3600), "subnet": (100, 3600), "domain": (100, 600), "name": (100, 3600)}
-    reasons = [
-        abuse.suspicions_for(petition_id=1, ip="203.0.113.9", email_domain="example.org", name=f"Name {c}", honeypot=False)
-        for c in "abc"
-    ]
+    reasons = []
+    for c in "abc":
+        checks = abuse.rate_checks(petition_id=1, ip="203.0.113.9", email_domain="example.org", name=f"Name {c}")
+        reasons.append(abuse.over_limits(checks, abuse.count_events([(key, window) for key, window, _r, _l in checks])))
     assert reasons == [[], [], ["rate_ip"]]
 
 

@@ -37,6 +37,7 @@ class Inbox:
     def reset(self, *, refuse=0, reply="451 4.3.0 Try again later", rcpt_reply=None, mail_reply=None, stall=0):
         self.refuse, self.reply, self.rcpt_reply, self.mail_reply = refuse, reply, rcpt_reply, mail_reply
         self.stall = stall  # this many messages get no reply to DATA until the client gave up
+        self.unknown = set()  # addresses RCPT refuses with 550 (no such mailbox)
         self.attempts = 0
         self.received = []  # (envelope recipients, parsed message)
         self.sessions = set()  # SMTP sessions that sent MAIL FROM
@@ -52,6 +53,8 @@ class Inbox:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_reply:
             return self.rcpt_reply
+        if address in self.unknown:
+            return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -284,6 +287,7 @@ def test_a_message_the_server_stalls_on_waits_its_backoff_and_the_rest_go_out_on
 
     assert result["sent"] == 2 and result["postponed"] == 1
     assert sorted(to for to, _message in smtp.received) == [["second@example.org"], ["third@example.org"]]
+    assert len(smtp.sessions) == 2  # the stalled session was given up, the rest went on a new one
     stalled.refresh_from_db()
     assert stalled.email_state == EmailState.PENDING and stalled.email_due_at > timezone.now()
     make_due()
@@ -307,6 +311,36 @@ def test_a_server_that_stalls_on_every_message_is_not_asked_about_the_rest_of_th
     smtp.reset()
     make_due()
     assert sent(send_signature_emails()) == 6
+
+
+def test_addresses_the_server_does_not_know_fail_alone_and_the_session_goes_on(smtp):
+    smtp.unknown = {"gone.1@example.org", "gone.2@example.org", "gone.3@example.org"}
+    for address in ["gone.1@example.org", "gone.2@example.org", "gone.3@example.org", "here@example.org"]:
+        outbox_row(email=address)
+
+    result = send_signature_emails()
+
+    assert result["failed"] == 3 and result["sent"] == 1 and result["postponed"] == 0
+    assert [to for to, _message in smtp.received] == [["here@example.org"]]
+    assert len(smtp.sessions) == 1  # a 550 is about one address: no reconnect, no giving up on the batch
+    assert Signature.objects.filter(email_state=EmailState.FAILED).count() == 3
+
+
+def test_a_batch_past_its_time_goes_back_untried_and_is_sent_by_the_next_run(smtp):
+    from campaign.petitions import outbox, services
+
+    for n in range(3):
+        outbox_row(email=f"late.{n}@example.org")
+    batch = services.signature_emails_claim(limit=10)
+
+    outcome = outbox._send_batch(batch, deadline=time.monotonic() - 1)
+
+    assert outcome.postponed == 3 and smtp.received == []
+    rows = Signature.objects.all()
+    assert {(r.email_state, r.email_attempts) for r in rows} == {(EmailState.PENDING, 0)}  # not counted as a try
+    assert all(r.email_due_at > timezone.now() for r in rows)
+    make_due()
+    assert sent(send_signature_emails()) == 3
 
 
 def test_a_server_that_is_down_postpones_the_whole_batch_and_it_is_sent_when_it_is_back(smtp, settings, smtp_server):
