@@ -188,7 +188,6 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
             # connection, unless it keeps doing that.
             failures_in_a_row, failures = failures_in_a_row + 1, failures + 1
             if (failures_in_a_row >= SICK_AFTER or failures >= SICK_PER_BATCH) and signatures[index + 1:]:
-                record_sent()
                 release(signatures[index + 1:], f"SMTP server failed {failures} messages of this batch")
                 break
             continue

@@ -60,16 +60,23 @@ def signature_emails_wake() -> None:
     that died, a message the broker lost), and the row is the outbox: a broker outage only
     delays the email until the sweeper's next run.
     """
+    transaction.on_commit(_wake_sender)
+
+
+def _wake_sender(*, flagged: bool | None = None) -> None:
+    """Publish a sender task unless the flag says one is on its way or at work. `flagged`:
+    the caller has set the flag already (True) or failed to (False), so it is not tried again."""
     from .tasks import send_signature_emails
 
-    def publish():
-        try:
-            if send_signature_emails.app.conf.task_always_eager or cache.add(EMAIL_WAKE_KEY, 1, timeout=EMAIL_WAKE_SECONDS):
-                send_signature_emails.delay()
-        except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
-            logger.warning("Could not wake the email sender; the outbox sweeper will.")
-
-    transaction.on_commit(publish)
+    try:
+        if flagged is None:
+            flagged = send_signature_emails.app.conf.task_always_eager or cache.add(
+                EMAIL_WAKE_KEY, 1, timeout=EMAIL_WAKE_SECONDS
+            )
+        if flagged:
+            send_signature_emails.delay()
+    except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
+        logger.warning("Could not wake the email sender; the outbox sweeper will.")
 
 
 def signature_emails_sender_stopping() -> None:
@@ -190,22 +197,18 @@ def _after_signing(*, signature_id: int | None, checks: list, reasons: list[str]
     """
     from .tasks import send_signature_emails
 
-    eager = send_signature_emails.app.conf.task_always_eager  # in-process: no flag, send at once
     counters = [(key, window) for key, window, _reason, _limit in checks]
-    together = wake and not eager and hasattr(cache, "incr_windowed_add")
-    counts, woken = [], eager and wake
+    # In-process (eager, no Redis) there is no flag: the sender runs at once.
+    together = wake and hasattr(cache, "incr_windowed_add") and not send_signature_emails.app.conf.task_always_eager
+    counts, flagged = [], None
     try:
         if together:
-            counts, woken = cache.incr_windowed_add(counters, EMAIL_WAKE_KEY, 1, EMAIL_WAKE_SECONDS)
+            counts, flagged = cache.incr_windowed_add(counters, EMAIL_WAKE_KEY, 1, EMAIL_WAKE_SECONDS)
         else:
             counts = abuse.count_events(counters)
     except Exception:  # noqa: BLE001 - sign anyway, unchecked; the row is the outbox, the sweeper sends it
         logger.warning("Rate limits skipped%s: the cache is unreachable.", " and the email sender not woken" if together else "")
-    if wake and not together and not eager:
-        try:
-            woken = cache.add(EMAIL_WAKE_KEY, 1, timeout=EMAIL_WAKE_SECONDS)
-        except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
-            logger.warning("Could not wake the email sender; the outbox sweeper will.")
+        flagged = False if together else None
     held = abuse.over_limits(checks, counts)
     if held and signature_id is not None:
         try:
@@ -214,11 +217,8 @@ def _after_signing(*, signature_id: int | None, checks: list, reasons: list[str]
             )
         except Exception:  # noqa: BLE001 - the signature stands, unheld; never a 500 after it is kept
             logger.exception("Could not hold signature %s for review.", signature_id)
-    if woken:
-        try:
-            send_signature_emails.delay()
-        except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
-            logger.warning("Could not wake the email sender; the outbox sweeper will.")
+    if wake:
+        _wake_sender(flagged=flagged)
 
 
 def signature_confirm(*, signature_id: int) -> Signature | None:
