@@ -7,7 +7,8 @@ Each setting is "WORKERS THREADS [NAME=VALUE ...]" (threads > 1 means gthread; t
 environment variables, e.g. GUNICORN_WORKER_TMP_DIR=/tmp, or CHECKOUT=DIR to run another
 checkout's code, e.g. a `git worktree` of an earlier commit); PATH "sign" POSTs signatures.
 Needs the database and Redis that `bench/run.py --keep-db` leaves; prints requests/s per round
-and the median ratio B/A, by throughput and by gunicorn's CPU per request (which drifts less). No Celery worker runs (signatures leave their emails queued; the next
+and the median ratio B/A, by throughput and by gunicorn's CPU per request (which drifts less), and
+the median p99 latency of each. No Celery worker runs (signatures leave their emails queued; the next
 `bench/run.py` empties the queue).
 """
 
@@ -49,7 +50,7 @@ def main():
     try:
         for port in PORTS:
             run.wait_for(f"gunicorn on {port}", lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200)
-        rates, cpu = {a: [], b: []}, {a: [], b: []}
+        rates, cpu, p99 = {a: [], b: []}, {a: [], b: []}, {a: [], b: []}
         for n in range(rounds):
             for setting, port in ((a, PORTS[0]), (b, PORTS[1])) if n % 2 == 0 else ((b, PORTS[1]), (a, PORTS[0])):
                 run.BASE = f"http://127.0.0.1:{port}"
@@ -63,9 +64,11 @@ def main():
                     result = wrk(path, seconds=5)
                 spent = sum(run._tree_cpu(run._proc_table(), proc.pid).values()) - before
                 rates[setting].append(result["per_s"])
+                p99[setting].append(result["p99_ms"])
                 cpu[setting].append(1000 * spent / max(1, result["requests"]))
             print(
-                f"round {n + 1}: {a!r} {rates[a][-1]}/s {cpu[a][-1]:.2f} ms CPU, {b!r} {rates[b][-1]}/s {cpu[b][-1]:.2f} ms CPU",
+                f"round {n + 1}: {a!r} {rates[a][-1]}/s {cpu[a][-1]:.2f} ms CPU p99 {p99[a][-1]} ms,"
+                f" {b!r} {rates[b][-1]}/s {cpu[b][-1]:.2f} ms CPU p99 {p99[b][-1]} ms",
                 flush=True,
             )
         ratios = [rb / ra for ra, rb in zip(rates[a], rates[b])]
@@ -75,6 +78,7 @@ def main():
             f"gunicorn CPU per request: {a!r} {statistics.median(cpu[a]):.2f} ms, {b!r} {statistics.median(cpu[b]):.2f} ms,"
             f" B/A by CPU {statistics.median(cpu_ratios):.2f}"
         )
+        print(f"p99 at {run.CONNECTIONS} connections: {a!r} {statistics.median(p99[a])} ms, {b!r} {statistics.median(p99[b])} ms")
     finally:
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -1,19 +1,27 @@
 """gunicorn settings for production (see README.md, "Performance").
 
-gthread workers, one process per core with four threads each: a signature spends much of its
-time waiting on PostgreSQL (a commit waits for the disk), Redis and the broker, and threads
-cover those waits without a process (and its ~70 MB) each; they also keep connections alive,
-which sync workers cannot. Measured side by side on two cores (bench/ab_gunicorn.py, A/B in
-alternating rounds): signatures 1.15x (machine busy with other work) to 1.3x (quiet) faster
-than 4 sync workers; the home page 1.46x faster when busy, 0.9x when quiet; 3x4 was no
-faster than 2x4 with PostgreSQL, Redis and the Celery worker on the same cores.
+Sync workers, two per core, behind the TLS proxy that docker-compose.yml asks for. That proxy
+must buffer requests and responses (nginx does by default), as gunicorn's docs require for
+sync workers: a slow client then costs the proxy a connection, not us a worker.
+
+Why not threads: a gthread worker accepts every connection it can while it is awake, and
+keeps each for as long as the client keeps it alive. Two gthread workers under wrk's 64
+keep-alive connections held them 50/14 and 56/8 (`ss -tnp` during bench/run.py's signing
+load), so the crowded worker's requests waited three to seven times longer than the other's:
+the slow tail, not the median, was what missed the p99 target. Sync workers take one request
+at a time from the kernel's shared queue, in order. Measured side by side
+(bench/ab_gunicorn.py, alternating rounds, medians), 4 sync workers against 2 x 4 threads:
+signing p99 181 vs 290 ms, 155 vs 231 ms and 143 vs 282 ms in three A/B runs at 0.93-1.07x the
+throughput; the home page p99 38 vs 125 ms at 1.03x. A new connection per request costs some
+CPU (0.82-1.0x by CPU per signature), which a proxy's upstream connections pay anyway.
+6 sync workers were 0.91x of 4. GUNICORN_THREADS > 1 switches back to gthread.
 """
 
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", str(os.cpu_count() or 2)))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1))))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "sync" if threads == 1 else "gthread"
 # Workers are recycled now and then (a guard against slow leaks). The app is imported once
 # in the master, so a new worker is a fork, not ~1 s of CPU importing Django: at 20,000
@@ -22,14 +30,14 @@ preload_app = True
 max_requests = 200000
 max_requests_jitter = 20000
 timeout = 30
-# Each turn of a gthread worker's loop touches its heartbeat file (os.utime): on a disk-backed
+# Each turn of a worker's loop touches its heartbeat file (os.utime): on a disk-backed
 # /tmp that is a journaled metadata write, on tmpfs a memory write. Docker and this machine
 # both mount a tmpfs at /dev/shm; gunicorn's own docs recommend it. (On this machine's ext4
 # the A/B in bench/ab_gunicorn.py showed no difference beyond its noise; on overlay
 # filesystems gunicorn reports stalls.)
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
 graceful_timeout = 30
-keepalive = 5
+keepalive = 5  # gthread only: a sync worker closes the connection after each response
 # Access logs carry only method, path and status: never a query string with personal data.
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'

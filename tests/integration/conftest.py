@@ -68,7 +68,7 @@ def make_stack(postgres, redis_url, smtp, log_dir):
     database_url = _database_url(postgres)
 
     def make(*, redis_url_: str | None = None, web: bool = True, worker: bool = True, beat: bool = False,
-             worker_concurrency: int = 2, web_threads: int = 4, **env) -> Stack:
+             worker_concurrency: int = 2, web_threads: int = 1, **env) -> Stack:
         broker = redis_url_ or redis_url
         if broker == redis_url and broker not in flushed:
             redis.Redis.from_url(broker).flushdb()

@@ -333,7 +333,7 @@ class Stack:
     def restarts(self) -> dict[str, int]:
         return {p.name: p.restarts for p in self.processes if p.restarts}
 
-    def start_web(self, *, workers: int = 2, threads: int = 4) -> Process:
+    def start_web(self, *, workers: int = 2, threads: int = 1) -> Process:
         self.web = self._spawn(
             "web",
             [
