@@ -42,6 +42,20 @@ class SharedChoicesField(LazyTypedChoiceField):
         result.validators = self.validators[:]
         return result
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._key_set()  # here, so every form's copy of the field shares it
+
+    def _key_set(self) -> frozenset:
+        choices = self.choices
+        if self.__dict__.get("_keys_of") is not choices:  # computed for other choices, or never
+            self._keys, self._keys_of = frozenset(str(key) for key, _label in choices), choices
+        return self._keys
+
+    def valid_value(self, value):
+        # One set lookup, where Django walks the ~250 choices comparing each (lazily translated) pair.
+        return str(value) in self._key_set()
+
 
 class SignatureForm(forms.Form):
     name = forms.CharField(

@@ -2,7 +2,7 @@
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
@@ -27,7 +27,8 @@ def country_from_language(request) -> str:
 
 def sign_form_for(request, petition: Petition, data=None, country: str | None = None) -> SignatureForm:
     """The sign form; its country defaults to the browser's region unless `country` is given."""
-    action = reverse("petitions:sign", kwargs={"slug": petition.slug})
+    # Resolved only if the form is shown: a valid submission (most of them) never needs it.
+    action = reverse_lazy("petitions:sign", kwargs={"slug": petition.slug})
     if data is not None:
         return SignatureForm(data, action=action)
     return SignatureForm(action=action, initial={"country": country_from_language(request) if country is None else country})
