@@ -1,11 +1,12 @@
 """Compare two gunicorn settings side by side: both servers up at once on the bench database,
 wrk against each in alternating short rounds, so the machine's drift falls on both.
 
-    .venv/bin/python bench/ab_gunicorn.py "4 1" "2 4" [PATH] [ROUNDS]
+    .venv/bin/python bench/ab_gunicorn.py "4 1" "2 4" [PATH] [ROUNDS] [RATE]
 
 Each setting is "WORKERS THREADS [NAME=VALUE ...]" (threads > 1 means gthread; the rest are
 environment variables, e.g. GUNICORN_WORKER_TMP_DIR=/tmp, or CHECKOUT=DIR to run another
-checkout's code, e.g. a `git worktree` of an earlier commit); PATH "sign" POSTs signatures.
+checkout's code, e.g. a `git worktree` of an earlier commit); PATH "sign" POSTs signatures, at
+RATE a second if given (paced, for latency below saturation), else as fast as they are answered.
 Needs the database and Redis that `bench/run.py --keep-db` leaves; prints requests/s per round
 and the median ratio B/A, by throughput and by gunicorn's CPU per request (which drifts less), and
 the median p99 latency of each. No Celery worker runs (signatures leave their emails queued; the next
@@ -45,6 +46,7 @@ def main():
     a, b = sys.argv[1], sys.argv[2]
     path = sys.argv[3] if len(sys.argv) > 3 else "/"
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 6
+    rate = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     env = stack_env("bench-ab-" + "k" * 40)
     procs = [start(a, PORTS[0], env), start(b, PORTS[1], env)]
     try:
@@ -59,7 +61,7 @@ def main():
                 before = sum(run._tree_cpu(run._proc_table(), proc.pid).values())
                 if path == "sign":  # the signing POST, with a CSRF pair from this server
                     sign_path = f"/petitions/{SLUG}/"
-                    result = wrk(sign_path, seconds=5, script="sign.lua", env=sign_env(sign_path, run_tag("ab"), csrf_pair()))
+                    result = wrk(sign_path, seconds=5, script="sign.lua", env=sign_env(sign_path, run_tag("ab"), csrf_pair(), rate=rate))
                 else:
                     result = wrk(path, seconds=5)
                 spent = sum(run._tree_cpu(run._proc_table(), proc.pid).values()) - before

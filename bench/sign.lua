@@ -5,6 +5,7 @@
 --   BENCH_CSRF   the csrftoken cookie   BENCH_FORM   the matching csrfmiddlewaretoken
 --   BENCH_RATE   requests/s for the whole run, spread over wrk's threads (0: as fast as possible)
 --   BENCH_THREADS  wrk's thread count (to split BENCH_RATE)
+--   BENCH_FIRST  where this run's supporter numbers start (each run its own client addresses)
 --
 -- Every request carries its own client address in X-Forwarded-For (the site runs with
 -- TRUSTED_PROXY_COUNT=1), a distinct name and one of ~1000 email domains, so the rate limits
@@ -49,6 +50,7 @@ function init(args)
   path = os.getenv("BENCH_PATH")
   run = os.getenv("BENCH_RUN")
   form = os.getenv("BENCH_FORM")
+  counter = tonumber(os.getenv("BENCH_FIRST") or "0")
   headers["Cookie"] = "csrftoken=" .. os.getenv("BENCH_CSRF")
   headers["Content-Type"] = "application/x-www-form-urlencoded"
   local rate = tonumber(os.getenv("BENCH_RATE") or "0")
