@@ -22,7 +22,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.html import escape
 
@@ -37,12 +37,46 @@ def _kind(signature: Signature) -> str | None:
     return "reminder" if signature.confirmed_at else "confirm"
 
 
+# What a signed token can hold (base64url and the signer's colon): reverse() leaves these as
+# they are, so a link is its route with the token put in.
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_:-]+")
+
+
+@lru_cache(maxsize=16)
+def _route(name: str, site_url: str, script_prefix: str, urlconf) -> tuple[str, str]:
+    """The link for `name` around its token, reversed once: two reverse() calls were a fifth
+    of the CPU time of preparing each email."""
+    marker = "tokenmarker"
+    before, _, after = (site_url + reverse(name, kwargs={"token": marker})).partition(marker)
+    return before, after
+
+
+def _link(name: str, token: str) -> str:
+    if not _TOKEN_CHARS.fullmatch(token):
+        return settings.SITE_URL + reverse(name, kwargs={"token": token})
+    before, after = _route(name, settings.SITE_URL, get_script_prefix(), get_urlconf())
+    return before + token + after
+
+
 def _links(signature_id: int) -> tuple[str, str]:
-    confirm = settings.SITE_URL + reverse("petitions:confirm", kwargs={"token": confirm_token_make(signature_id=signature_id)})
-    unsubscribe = settings.SITE_URL + reverse(
-        "petitions:unsubscribe", kwargs={"token": unsubscribe_token_make(signature_id=signature_id)}
-    )
+    confirm = _link("petitions:confirm", confirm_token_make(signature_id=signature_id))
+    unsubscribe = _link("petitions:unsubscribe", unsubscribe_token_make(signature_id=signature_id))
     return confirm, unsubscribe
+
+
+# An ASCII address made of RFC 5322 atoms: Django's sanitize_address (a full header parse,
+# ~100 us, half the CPU time of preparing an email) gives it back unchanged.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+
+
+def recipient_address(email: str, encoding: str) -> str:
+    """The address as the To header and the envelope carry it: `sanitize_address`'s answer."""
+    if _PLAIN_ADDRESS.fullmatch(email):
+        return email
+    return sanitize_address(email, encoding)
 
 
 def _compose(
@@ -157,7 +191,7 @@ def prepared_signature_email(signature: Signature) -> PreparedEmail | None:
         kind, petition.pk, petition.title, petition.slug, signature.language, signature.keep_updated,
         (settings.SITE_URL, settings.DEFAULT_FROM_EMAIL, settings.PETITION_CONFIRM_MAX_AGE, encoding),
     )
-    to_addr = sanitize_address(signature.email, encoding)
+    to_addr = recipient_address(signature.email, encoding)
     confirm_url, unsubscribe_url = _links(signature.pk)
     first_name = signature.first_name
     values = {

@@ -4,13 +4,19 @@ what a full render of the same signature says, whatever the signer typed."""
 import email
 import email.policy
 import re
+import string
 
 import pytest
+from django.core.mail.message import sanitize_address
+from django.urls import reverse
+from hypothesis import example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from campaign.petitions.emails import build_signature_email, prepared_signature_email
+from campaign.petitions.emails import _link, build_signature_email, prepared_signature_email, recipient_address
 from campaign.petitions.forms import SignatureForm
 from campaign.petitions.models import Signature
-from campaign.petitions.tokens import confirm_token_read, unsubscribe_token_read
+from campaign.petitions.tokens import confirm_token_make, confirm_token_read, unsubscribe_token_make, unsubscribe_token_read
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.hostile.corpus import HOSTILE
 
@@ -91,3 +97,41 @@ def test_nothing_is_prepared_for_a_rejected_or_erased_signature(petition):
 
     assert prepared_signature_email(SignatureFactory(petition=petition, state=Signature.State.REJECTED)) is None
     assert prepared_signature_email(SignatureFactory(petition=petition, erased_at=timezone.now())) is None
+
+
+ATOM = string.ascii_letters + string.digits + "!#$%&'*+/=?^_`{|}~-"
+ADDRESS_LIKE = st.one_of(
+    st.emails(),
+    st.builds(
+        lambda local, labels: f"{local}@{'.'.join(labels)}",
+        st.text(ATOM + '.@"\\ ()<>,;:[]\r\nä', min_size=1, max_size=40),
+        st.lists(st.text(string.ascii_letters + string.digits + "-_.ü", min_size=0, max_size=64), min_size=1, max_size=4),
+    ),
+)
+
+
+@given(ADDRESS_LIKE)
+@example("Aigerim.Bekova+petition@example.org")
+@example("o'brien@example.org")
+@example("a..b@example.org")
+@example("-@-example.org")
+@example("user@bücher.example")
+@hypothesis_settings(max_examples=400, deadline=None)
+def test_the_recipient_address_is_what_django_would_write_for_it(address):
+    try:
+        expected = sanitize_address(address, "utf-8")
+    except ValueError:
+        expected = ValueError
+    try:
+        got = recipient_address(address, "utf-8")
+    except ValueError:
+        got = ValueError
+    assert got == expected
+
+
+@pytest.mark.parametrize("name", ["petitions:confirm", "petitions:unsubscribe"])
+@pytest.mark.parametrize("token", [confirm_token_make(signature_id=1), unsubscribe_token_make(signature_id=987654321), "a:b-c_d", "a b é?"])
+def test_a_link_is_the_url_reverse_gives_for_its_token(name, token, settings):
+    for site in ("http://127.0.0.1:8000", "https://free.example.org"):
+        settings.SITE_URL = site
+        assert _link(name, token) == site + reverse(name, kwargs={"token": token})
