@@ -66,7 +66,7 @@ def _links(signature_id: int) -> tuple[str, str]:
 
 # An ASCII address made of RFC 5322 atoms: Django's sanitize_address (a full header parse,
 # ~100 us, half the CPU time of preparing an email) gives it back unchanged.
-_PLAIN_ADDRESS = re.compile(
+PLAIN_ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 )
@@ -74,7 +74,7 @@ _PLAIN_ADDRESS = re.compile(
 
 def recipient_address(email: str, encoding: str) -> str:
     """The address as the To header and the envelope carry it: `sanitize_address`'s answer."""
-    if _PLAIN_ADDRESS.fullmatch(email):
+    if PLAIN_ADDRESS.fullmatch(email):
         return email
     return sanitize_address(email, encoding)
 

@@ -4,6 +4,7 @@ what a full render of the same signature says, whatever the signer typed."""
 import email
 import email.policy
 import re
+import smtplib
 import string
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from campaign.petitions.emails import _link, build_signature_email, prepared_signature_email, recipient_address
 from campaign.petitions.forms import SignatureForm
+from campaign.petitions.outbox import smtp_quoted
 from campaign.petitions.models import Signature
 from campaign.petitions.tokens import confirm_token_make, confirm_token_read, unsubscribe_token_make, unsubscribe_token_read
 from tests.factories import PetitionFactory, SignatureFactory
@@ -135,3 +137,11 @@ def test_a_link_is_the_url_reverse_gives_for_its_token(name, token, settings):
     for site in ("http://127.0.0.1:8000", "https://free.example.org"):
         settings.SITE_URL = site
         assert _link(name, token) == site + reverse(name, kwargs={"token": token})
+
+
+@given(ADDRESS_LIKE)
+@example("Free Kazakhstan's Detainees <petition@localhost>")
+@example("=?utf-8?b?0JDQudCz0LXRgNC40Lw=?=@example.org")
+@hypothesis_settings(max_examples=400, deadline=None)
+def test_the_envelope_address_is_quoted_as_smtplib_quotes_it(address):
+    assert smtp_quoted(address) == smtplib.quoteaddr(address)
