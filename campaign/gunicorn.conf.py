@@ -29,7 +29,10 @@ worker_class = "sync" if threads == 1 else "gthread"
 preload_app = True
 max_requests = 200000
 max_requests_jitter = 20000
-timeout = 30
+# A sync worker is killed when one request outlives this (a gthread worker's main loop kept
+# answering while a thread worked): 60 s, nginx's default proxy_read_timeout, so nothing the
+# proxy still waits for is cut short. Exports past a few seconds' work go to a background task.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # Each turn of a worker's loop touches its heartbeat file (os.utime): on a disk-backed
 # /tmp that is a journaled metadata write, on tmpfs a memory write. Docker and this machine
 # both mount a tmpfs at /dev/shm; gunicorn's own docs recommend it. (On this machine's ext4

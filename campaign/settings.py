@@ -276,7 +276,7 @@ PETITION_CONSENT_VERSION = "2026-11-27"
 PETITION_UNCONFIRMED_RETENTION_DAYS = 30
 PETITION_IP_RETENTION_DAYS = 30
 # Exports: beyond this many rows the export page writes the file in a background task
-# (the page's streaming response stays well inside gunicorn's 30 s worker timeout).
+# (the page's streaming response stays well inside gunicorn's 60 s worker timeout).
 PETITION_EXPORT_ASYNC_THRESHOLD = env.int("PETITION_EXPORT_ASYNC_THRESHOLD", default=50000)
 # An XLSX file is zipped whole before its first byte can go out, and costs about 20 times
 # the CPU of CSV per row: its page limit is lower.

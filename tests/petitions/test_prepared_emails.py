@@ -118,6 +118,8 @@ ADDRESS_LIKE = st.one_of(
 @example("a..b@example.org")
 @example("-@-example.org")
 @example("user@bücher.example")
+@example("=?utf-8?q?abc?=@example.org")
+@example("=?utf-8?q?victim=40evil.com?=@example.org")
 @hypothesis_settings(max_examples=400, deadline=None)
 def test_the_recipient_address_is_what_django_would_write_for_it(address):
     try:
@@ -134,7 +136,7 @@ def test_the_recipient_address_is_what_django_would_write_for_it(address):
 @pytest.mark.parametrize("name", ["petitions:confirm", "petitions:unsubscribe"])
 @pytest.mark.parametrize("token", [confirm_token_make(signature_id=1), unsubscribe_token_make(signature_id=987654321), "a:b-c_d", "a b é?"])
 def test_a_link_is_the_url_reverse_gives_for_its_token(name, token, settings):
-    for site in ("http://127.0.0.1:8000", "https://free.example.org"):
+    for site in ("http://127.0.0.1:8000", "https://free.example.org", "https://tokenmarker.example.org/sub"):
         settings.SITE_URL = site
         assert _link(name, token) == site + reverse(name, kwargs={"token": token})
 
