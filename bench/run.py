@@ -145,20 +145,19 @@ def scalar(query, params=None):
     return sql(query, params)[0][0]
 
 
-def database_recreate():
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', dbname="postgres")
-    sql(f'CREATE DATABASE "{name}"', dbname="postgres")
+def database_recreate(url=DATABASE_URL):
+    database_drop(url)
+    sql(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"', dbname="postgres")
 
 
-def database_drop():
-    sql(f'DROP DATABASE IF EXISTS "{DATABASE_URL.rsplit("/", 1)[1]}" WITH (FORCE)', dbname="postgres")
+def database_drop(url=DATABASE_URL):
+    sql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)', dbname="postgres")
 
 
-def redis_flush():
+def redis_flush(url=REDIS_URL):
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(url).flushdb()
 
 
 def broker_purge():
@@ -593,30 +592,18 @@ EMPTY_REDIS_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{int(REDIS_URL.rsplit('/', 1)[
 def start_empty_stack(ctx):
     """A second web server, the same code and settings, on a database with no signatures and a
     Redis database of its own (so the two never share cached pages or counters)."""
-    name = EMPTY_DATABASE_URL.rsplit("/", 1)[1]
-    sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', dbname="postgres")
-    sql(f'CREATE DATABASE "{name}"', dbname="postgres")
+    database_recreate(EMPTY_DATABASE_URL)
     env = {**ctx.env, "DATABASE_URL": EMPTY_DATABASE_URL, "REDIS_URL": EMPTY_REDIS_URL, "SITE_URL": EMPTY_BASE}
     manage(env, "migrate", "--no-input")
     manage(env, "seed_campaign")
-    import redis
-
-    redis.Redis.from_url(EMPTY_REDIS_URL).flushdb()
-    web_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings", "GUNICORN_BIND": f"127.0.0.1:{EMPTY_PORT}"}
-    ctx.stack.start(
-        "gunicorn_empty",
-        [str(VENV_BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py", "--no-control-socket"],
-        env=web_env,
-    )
-    wait_for("the second gunicorn", lambda: urllib.request.urlopen(EMPTY_BASE + "/healthz", timeout=2).status == 200)
+    redis_flush(EMPTY_REDIS_URL)
+    start_gunicorn(ctx, "gunicorn_empty", env, EMPTY_PORT)
 
 
 def stop_empty_stack(ctx):
     ctx.stack.stop("gunicorn_empty")
-    sql(f'DROP DATABASE IF EXISTS "{EMPTY_DATABASE_URL.rsplit("/", 1)[1]}" WITH (FORCE)', dbname="postgres")
-    import redis
-
-    redis.Redis.from_url(EMPTY_REDIS_URL).flushdb()
+    database_drop(EMPTY_DATABASE_URL)
+    redis_flush(EMPTY_REDIS_URL)
 
 
 def scenario_scale(ctx):
@@ -834,6 +821,17 @@ def start_worker(ctx):
     wait_for("the Celery worker", ready, timeout=60)
 
 
+def start_gunicorn(ctx, name, env, port):
+    """gunicorn as production runs it, with the bench's URLconf (the baselines), on `port`."""
+    web_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings", "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    ctx.stack.start(
+        name,
+        [str(VENV_BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py", "--no-control-socket"],
+        env=web_env,
+    )
+    wait_for(name, lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200)
+
+
 def start_stack(ctx):
     LOGS.mkdir(parents=True, exist_ok=True)
     for old in LOGS.glob("*.log"):
@@ -848,9 +846,7 @@ def start_stack(ctx):
     stack = ctx.stack
     stack.start("sink", [sys.executable, str(BENCH / "smtp_sink.py"), str(SMTP_PORT)])
     wait_for("the SMTP sink", lambda: socket.create_connection(("127.0.0.1", SMTP_PORT), timeout=1).close() or True)
-    web_env = {**ctx.env, "DJANGO_SETTINGS_MODULE": "bench.settings", "GUNICORN_BIND": f"127.0.0.1:{WEB_PORT}"}
-    stack.start("gunicorn", [str(VENV_BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py", "--no-control-socket"], env=web_env)
-    wait_for("gunicorn", lambda: urllib.request.urlopen(BASE + "/healthz", timeout=2).status == 200)
+    start_gunicorn(ctx, "gunicorn", ctx.env, WEB_PORT)
     start_worker(ctx)
 
 

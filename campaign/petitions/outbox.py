@@ -109,21 +109,25 @@ _sender_quoted = lru_cache(maxsize=8)(smtp_quoted)  # the envelope sender hardly
 def _sendmail(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes) -> None:
     """smtplib.SMTP.sendmail for one recipient, step for step, with the addresses quoted by
     `smtp_quoted`: the same commands, the same exceptions, the same RSET or close after a refusal."""
+
+    def refused(code: int) -> None:
+        smtp.close() if code == 421 else smtp._rset()
+
     smtp.ehlo_or_helo_if_needed()
     size = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
     smtp.putcmd("mail", f"FROM:{_sender_quoted(from_addr)}{size}")
     code, reply = smtp.getreply()
     if code != 250:
-        smtp.close() if code == 421 else smtp._rset()
+        refused(code)
         raise smtplib.SMTPSenderRefused(code, reply, from_addr)
     smtp.putcmd("rcpt", f"TO:{smtp_quoted(to_addr)}")
     code, reply = smtp.getreply()
     if code not in (250, 251):
-        smtp.close() if code == 421 else smtp._rset()
+        refused(code)
         raise smtplib.SMTPRecipientsRefused({to_addr: (code, reply)})
     code, reply = smtp.data(data)
     if code != 250:
-        smtp.close() if code == 421 else smtp._rset()
+        refused(code)
         raise smtplib.SMTPDataError(code, reply)
 
 
