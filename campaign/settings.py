@@ -261,7 +261,6 @@ PETITION_CONFIRM_MAX_AGE = env.int("PETITION_CONFIRM_MAX_AGE", default=7 * 24 * 
 PETITION_MAX_EMAILS_PER_SIGNATURE = env.int("PETITION_MAX_EMAILS_PER_SIGNATURE", default=3)
 # The outbox sweeper re-sends what is still pending after this long (broker outage, dead worker).
 PETITION_OUTBOX_GRACE_SECONDS = env.int("PETITION_OUTBOX_GRACE_SECONDS", default=60)
-PETITION_EMAIL_CLAIM_SECONDS = env.int("PETITION_EMAIL_CLAIM_SECONDS", default=120)
 PETITION_EMAIL_MAX_RETRIES = env.int("PETITION_EMAIL_MAX_RETRIES", default=8)
 # Abuse: signatures beyond these rates are kept but held for review, never refused.
 PETITION_RATE_LIMITS = {

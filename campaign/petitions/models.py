@@ -45,7 +45,6 @@ class Signature(models.Model):
 
     class EmailState(models.TextChoices):
         PENDING = "pending", _("to send")
-        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         NONE = "none", _("nothing to send")
@@ -79,12 +78,12 @@ class Signature(models.Model):
     erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
     # Whether this row is in the petition's stored count (kept true to state by the counter).
     counted = models.BooleanField(_("in the public count"), default=False, editable=False)
-    # The outbox: the email this row still owes its signer.
+    # The outbox: the email this row still owes its signer. A sender holds the rows it is
+    # sending locked in its transaction (services.signature_emails_claim); nothing marks them.
     email_state = models.CharField(_("email"), max_length=10, choices=EmailState.choices, default=EmailState.PENDING)
     email_requests = models.PositiveSmallIntegerField(_("emails requested"), default=1)
     email_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     email_due_at = models.DateTimeField(_("email due"), null=True, blank=True)
-    email_claimed_at = models.DateTimeField(_("email claimed"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
     invalidation = models.ForeignKey(
         "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures",
@@ -110,8 +109,8 @@ class Signature(models.Model):
                 fields=["petition"], name="signature_to_uncount",
                 condition=Q(counted=True) & ~Q(state="confirmed"),
             ),
-            # The outbox sweeper's question.
-            models.Index(fields=["email_due_at"], name="signature_outbox", condition=Q(email_state__in=["pending", "sending"])),
+            # The sender's and the sweeper's question: what is due, oldest first.
+            models.Index(fields=["email_due_at"], name="signature_outbox", condition=Q(email_state="pending")),
             models.Index(fields=["ip_address"], name="signature_ip"),
             models.Index(fields=["petition", "show_publicly", "-confirmed_at"], name="signature_recent_public"),
         ]

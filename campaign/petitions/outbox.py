@@ -2,8 +2,10 @@
 record what happened to each.
 
 One task per email cost ~6 ms of CPU each (a broker message, a claim, a read, a render, two
-commits); a batch pays for the broker message, the claim and the bookkeeping once, and its
-messages come from `emails.prepared_signature_email`.
+commits); a batch pays for the claim and the bookkeeping once, and its messages come from
+`emails.prepared_signature_email`. A batch is one transaction: its rows are locked, not
+marked, while they are sent (see `services.signature_emails_claim`), and each row is written
+once, with its outcome.
 """
 
 import logging
@@ -17,6 +19,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import transaction
 
 from . import services
 from .emails import (
@@ -25,12 +28,15 @@ from .emails import (
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 100
+# Emails per batch, each batch one transaction. A worker killed in mid-batch (SIGKILL, OOM),
+# or one whose database connection drops, rolls its batch back: at most this many emails
+# can go out twice.
+BATCH_SIZE = 20
+# When this many batches in a row were full from the start, more is waiting than one process
+# sends, and a second sender is woken (see send_due).
+SHARE_AFTER_FULL_BATCHES = 5
 # How long a sender waits for more signatures before it stops (see send_due).
 LINGER_SECONDS = 0.2
-# Sent rows are recorded every few messages, so a worker killed in mid-batch (SIGKILL, OOM)
-# can repeat at most this many emails when its stale claim is taken over.
-RECORD_EVERY = 10
 # A server that fails this many messages in a row mid-session (stalls past the timeout, hangs
 # up), or this many in one batch, is not asked about the rest of the batch now: they go back
 # untried, due again in a few seconds (RELEASE_SECONDS, with jitter).
@@ -54,6 +60,8 @@ class Outcome:
     postponed: int = 0
     nothing_to_send: int = 0
     retry_in: list[float] = field(default_factory=list)  # seconds until each postponed email is due
+    # The task's soft time limit, met in mid-batch: raised once the batch's outcomes are committed.
+    interrupted: BaseException | None = None
 
     def add(self, other: "Outcome") -> None:
         self.sent += other.sent
@@ -167,24 +175,19 @@ def _deliver(signature) -> bool:
 
 
 def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
-    """Send a claimed batch. Past `deadline` (time.monotonic()) the rest go back untried."""
+    """Send a batch claimed in the caller's transaction, and record in it what happened to each.
+    Past `deadline` (time.monotonic()) the rest go back untried."""
     outcome, sent = Outcome(), []
 
-    def record_sent():
-        if sent:
-            services.signature_emails_sent(signature_ids=sent)
-            outcome.sent += len(sent)
-            sent.clear()
-
     def put_back(row, exc) -> None:
-        # attempts were counted by the claim
-        if is_transient(exc) and row.email_attempts < settings.PETITION_EMAIL_MAX_RETRIES:
-            delay = services.signature_email_postpone(signature_id=row.pk, attempt=row.email_attempts)
+        attempts = row.email_attempts + 1
+        if is_transient(exc) and attempts < settings.PETITION_EMAIL_MAX_RETRIES:
+            delay = services.signature_email_postpone(signature_id=row.pk, attempts=attempts)
             outcome.retry_in.append(delay)
             outcome.postponed += 1
             logger.warning("Email for signature %s failed (%s); retrying in %.0fs.", row.pk, type(exc).__name__, delay)
             return
-        services.signature_email_failed(signature_id=row.pk)
+        services.signature_email_failed(signature_id=row.pk, attempts=attempts)
         outcome.failed += 1
         logger.error("Email for signature %s failed for good (%s).", row.pk, type(exc).__name__)
 
@@ -198,25 +201,22 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
     failures_in_a_row = failures = 0
     for index, signature in enumerate(signatures):
         if time.monotonic() > deadline:
-            record_sent()
             release(signatures[index:], "Sending time is up")
             break
         try:
             delivered = _deliver(signature)
-        except SoftTimeLimitExceeded:
+        except SoftTimeLimitExceeded as exc:
             # The message in flight may have gone out: it may come twice, never not at all.
             _drop_connection()
-            record_sent()
             release(signatures[index:], "The sender task ran out of time")
-            raise
+            outcome.interrupted = exc
+            break
         except _Unreachable as unreachable:
             # The rest of the batch would meet the same closed door: it waits its turn too.
-            record_sent()
             for row in signatures[index:]:
                 put_back(row, unreachable.__cause__)
             break
         except Exception as exc:
-            record_sent()
             put_back(signature, exc)
             if not is_connection_failure(exc):
                 failures_in_a_row = 0
@@ -234,9 +234,9 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
             outcome.nothing_to_send += 1
             continue
         sent.append(signature.pk)
-        if len(sent) >= RECORD_EVERY:
-            record_sent()
-    record_sent()
+    if sent:
+        services.signature_emails_sent(signature_ids=sent)
+        outcome.sent += len(sent)
     return outcome
 
 
@@ -249,13 +249,16 @@ def send_due(
     After a batch that was not full it waits `linger_seconds` for more to come in (during a
     surge a batch per fifth of a second, not a task per handful of signatures: ~1.7 ms of
     CPU per email came down to ~0.8), and when nothing came it calls `before_last_claim`
-    and claims once more. `on_full_batch` is called once, when the first batch is full: more
-    is waiting than one process sends. Returns what happened and whether work was left for
-    another run.
+    and claims once more. `on_full_batch` is called once, when the first
+    SHARE_AFTER_FULL_BATCHES batches were all full: more is waiting than one process sends.
+    Returns what happened and whether work was left for another run.
     """
-    outcome, deadline, first, idle = Outcome(), time.monotonic() + budget_seconds, True, False
+    outcome, deadline, idle = Outcome(), time.monotonic() + budget_seconds, False
+    full_batches = 0 if on_full_batch is not None else None
     while True:
-        batch = services.signature_emails_claim(limit=batch_size)
+        with transaction.atomic():
+            batch = services.signature_emails_claim(limit=batch_size)
+            done = _send_batch(batch, deadline + BATCH_GRACE_SECONDS) if batch else None
         if not batch:
             if linger_seconds and not idle:
                 idle = True
@@ -267,10 +270,14 @@ def send_due(
                 continue
             return outcome, False
         idle = False
-        if first and len(batch) == batch_size and on_full_batch is not None:
-            on_full_batch()
-        first = False
-        outcome.add(_send_batch(batch, deadline + BATCH_GRACE_SECONDS))
+        outcome.add(done)
+        if done.interrupted is not None:
+            raise done.interrupted  # after the commit: what was sent is recorded
+        if full_batches is not None:
+            full_batches = full_batches + 1 if len(batch) == batch_size else None
+            if full_batches == SHARE_AFTER_FULL_BATCHES:
+                on_full_batch()
+                full_batches = None
         if time.monotonic() > deadline:
             return outcome, True
         if len(batch) < batch_size and linger_seconds:

@@ -257,78 +257,75 @@ def signature_unsubscribe(*, signature_id: int) -> bool:
 
 
 def _email_due(now, *, overdue_by: float = 0):
-    """Due emails (`overdue_by` seconds or more): pending and due, or claimed by a worker that
-    has gone quiet (it died)."""
-    stale = now - timedelta(seconds=settings.PETITION_EMAIL_CLAIM_SECONDS)
-    return Q(email_state=EmailState.PENDING, email_due_at__lte=now - timedelta(seconds=overdue_by)) | Q(
-        email_state=EmailState.SENDING, email_claimed_at__lt=stale
-    )
+    """Due emails (`overdue_by` seconds or more): pending and due. A sender that died in the
+    middle of a batch left its rows so (its transaction rolled back)."""
+    return Q(email_state=EmailState.PENDING, email_due_at__lte=now - timedelta(seconds=overdue_by))
 
 
 def signature_emails_claim(*, limit: int) -> list[Signature]:
-    """Take the right to send up to `limit` due emails, oldest first, and return their rows.
+    """Lock up to `limit` due emails, oldest first, for the caller's transaction; return their rows.
 
-    Rows another worker is claiming right now are skipped, not waited for (SKIP LOCKED on
-    PostgreSQL), so parallel senders take disjoint batches. Each claim counts an attempt.
+    Call it inside `transaction.atomic()` and record each row's outcome (the functions below)
+    before that transaction ends: the rows are the caller's until it commits, and another
+    sender skips them (SKIP LOCKED on PostgreSQL) instead of waiting. Nothing is written to
+    claim them: a sender that dies, or loses its connection, leaves them pending and due by
+    rolling back, and only what it sent in that transaction can go out twice. One write per
+    email, its outcome: a claim state cost a second, and each write is a new version of a
+    wide row with a dozen index entries.
+
+    The query is the outbox index's own question (pending, ordered by due time), so PostgreSQL
+    walks that index in order and stops after `limit` rows; entries left dead by rows already
+    sent are marked so by the first walk that meets them, and skipped after that.
     """
-    now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Signature.objects.select_for_update(skip_locked=True)
-            .filter(_email_due(now))
-            .order_by("email_due_at")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return []
-        Signature.objects.filter(pk__in=ids).update(
-            email_state=EmailState.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1
-        )
     return list(
-        Signature.objects.filter(pk__in=ids)
+        Signature.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(_email_due(timezone.now()))
         .select_related("petition")
         .only(
             "name", "email", "language", "keep_updated", "state", "confirmed_at", "erased_at", "email_attempts",
             "petition__title", "petition__slug",
         )
-        .order_by("email_due_at", "pk")
+        .order_by("email_due_at")[:limit]
     )
 
 
+# The outcomes below are written by the transaction that claimed the rows, which holds them:
+# no other sender can have touched them meanwhile, so they are found by key alone. (A
+# condition on email_state once led PostgreSQL to scan the whole outbox index, dead entries
+# and all, for every ten rows recorded.)
+
+
 def signature_emails_sent(*, signature_ids: list[int]) -> None:
-    Signature.objects.filter(pk__in=signature_ids, email_state=EmailState.SENDING).update(
+    Signature.objects.filter(pk__in=signature_ids).update(
         email_state=EmailState.SENT, email_sent_at=timezone.now(), email_attempts=0
     )
 
 
-def signature_email_postpone(*, signature_id: int, attempt: int) -> float:
-    """Put the email back in the outbox after a transient failure; return the delay in seconds.
+def signature_email_postpone(*, signature_id: int, attempts: int) -> float:
+    """Put the email back in the outbox after its `attempts`-th failed try, a transient one;
+    return the delay in seconds.
 
     Exponential backoff with full jitter, so a recovering SMTP server is not hit by a herd.
     """
-    delay = random.uniform(0.5, 1.0) * min(600.0, 5.0 * 2**attempt)
-    Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(
-        email_state=EmailState.PENDING, email_due_at=timezone.now() + timedelta(seconds=delay)
+    delay = random.uniform(0.5, 1.0) * min(600.0, 5.0 * 2**attempts)
+    Signature.objects.filter(pk=signature_id).update(
+        email_due_at=timezone.now() + timedelta(seconds=delay), email_attempts=attempts
     )
     return delay
 
 
 def signature_emails_release(*, signature_ids: list[int], delay: float) -> None:
-    """Put claimed emails back untried, due in `delay` seconds: their claim's attempt is not
-    counted (the server failed on the messages before them, not on these)."""
-    Signature.objects.filter(pk__in=signature_ids, email_state=EmailState.SENDING).update(
-        email_state=EmailState.PENDING,
-        email_due_at=timezone.now() + timedelta(seconds=delay),
-        email_attempts=Greatest(F("email_attempts") - 1, 0),
-    )
+    """Put claimed emails back untried, due in `delay` seconds; no attempt is counted (the
+    server failed on the messages before them, not on these)."""
+    Signature.objects.filter(pk__in=signature_ids).update(email_due_at=timezone.now() + timedelta(seconds=delay))
 
 
-def signature_email_failed(*, signature_id: int) -> None:
-    Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(email_state=EmailState.FAILED)
+def signature_email_failed(*, signature_id: int, attempts: int) -> None:
+    Signature.objects.filter(pk=signature_id).update(email_state=EmailState.FAILED, email_attempts=attempts)
 
 
 def signature_email_nothing_to_send(*, signature_id: int) -> None:
-    Signature.objects.filter(pk=signature_id, email_state=EmailState.SENDING).update(email_state=EmailState.NONE)
+    Signature.objects.filter(pk=signature_id).update(email_state=EmailState.NONE)
 
 
 def outbox_overdue_count(*, limit: int = 1000) -> int:

@@ -92,7 +92,6 @@ def make_stack(postgres, redis_url, smtp, log_dir):
                 "EMAIL_TIMEOUT": "5",
                 "LOG_LEVEL": "DEBUG",
                 "PETITION_OUTBOX_GRACE_SECONDS": "2",
-                "PETITION_EMAIL_CLAIM_SECONDS": "120",
                 "INTEGRATION_SWEEP_SECONDS": "1",
                 **{key: str(value) for key, value in env.items()},
             },

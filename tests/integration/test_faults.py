@@ -119,9 +119,9 @@ def _pool_processes(worker_pid: int) -> list[int]:
 @pytest.mark.parametrize("victim", ["whole-worker", "pool-process"])
 def test_a_worker_killed_while_sending_loses_no_email(seeded, make_stack, smtp, victim):
     # The first email's DATA hangs until the worker sending it has been killed with SIGKILL.
-    # A stale claim (3 s here, 120 s in production) is taken over via the sweeper.
+    # Its batch's transaction dies with it: the emails are due again, and the sweeper wakes a sender.
     smtp.hold_next_message()
-    stack = make_stack(beat=True, worker_concurrency=1, PETITION_EMAIL_CLAIM_SECONDS=3)
+    stack = make_stack(beat=True, worker_concurrency=1)
     [worker] = [p for p in stack.processes if p.name == "worker"]
     addresses = [f"killed-{victim}-{i}@example.org" for i in range(5)]
     for i, address in enumerate(addresses):
@@ -180,9 +180,9 @@ def test_fifty_simultaneous_submissions_of_one_address_make_one_signature_and_fi
 def test_dropped_database_connections_under_load_give_clean_errors_and_no_half_written_signature(
     seeded, make_stack, smtp, postgres
 ):
-    # A task whose connection dies after it claimed its email leaves the claim to go stale
-    # (2 minutes in production, 5 s here) before the sweeper hands the email to another task.
-    stack = make_stack(beat=True, PETITION_EMAIL_CLAIM_SECONDS=5)
+    # A task whose connection dies while it sends a batch fails; the batch's transaction rolls
+    # back, and the sweeper hands its emails to another task.
+    stack = make_stack(beat=True)
     addresses = [f"db-drop-{i}@example.org" for i in range(32)]
     stop = threading.Event()
     terminated = []
