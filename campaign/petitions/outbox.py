@@ -149,6 +149,9 @@ def _deliver(signature) -> bool:
         try:
             # False means "already open": a connection that may have idled out on the server.
             reused = _connection.open() is False
+        except SoftTimeLimitExceeded:
+            _drop_connection()
+            raise  # the task's time is up, not the server's fault: the batch goes back untried
         except Exception as exc:
             _drop_connection()
             raise _Unreachable from exc

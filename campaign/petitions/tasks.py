@@ -15,9 +15,10 @@ def send_signature_emails() -> dict:
     """Send the emails that are due, in batches over one connection, for as long as they
     keep coming (see services.signature_emails_wake and outbox.send_due).
 
-    Idempotent: rows are claimed with one conditional UPDATE, so a repeat delivery of this
-    message finds nothing it may send twice. Works for ~20 s (well inside its time limit and
-    the broker's visibility timeout), then hands what is left to a fresh task.
+    Idempotent: a batch is locked for its sender's transaction and each row is written with
+    its outcome in it, so a repeat delivery of this message finds nothing it may send twice.
+    Works for ~20 s (well inside its time limit and the broker's visibility timeout), then
+    hands what is left to a fresh task.
     """
     # In-process (no broker, tests and `make run`) there is no other process to share a
     # backlog with, and nobody to wait for.
@@ -34,6 +35,12 @@ def send_signature_emails() -> dict:
         # Postponed emails are due again after their backoff: wake a sender then.
         send_signature_emails.apply_async(countdown=max(outcome.retry_in))
     return {"sent": outcome.sent, "failed": outcome.failed, "postponed": outcome.postponed, "none": outcome.nothing_to_send}
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def hold_signature(signature_id: int, reasons: list[str]) -> None:
+    """Hold a signature for review that a sender was emailing when its request tried to."""
+    services.signature_hold(signature_id=signature_id, reasons=reasons)
 
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=150)

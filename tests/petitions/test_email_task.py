@@ -172,6 +172,57 @@ def test_a_row_another_worker_is_sending_is_left_to_it_until_that_worker_dies(tr
         other.die()
 
 
+@pytest.fixture
+def no_long_waits(postgres):
+    """A statement that waits for a row lock fails after 3 s instead of hanging the test."""
+    with postgres.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '3s'")
+    yield
+    with postgres.cursor() as cursor:
+        cursor.execute("RESET lock_timeout")
+
+
+def test_a_resend_while_the_email_is_being_sent_does_not_wait_for_the_sender(
+    transactional_db, postgres, no_long_waits, client, django_capture_on_commit_callbacks
+):
+    signature = outbox_row(email="aigerim@example.org")
+    other = OtherSender(postgres)
+    try:
+        assert other.claim_everything_due() == [signature.pk]
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("petitions:resend", kwargs={"slug": signature.petition.slug}), {"email": "aigerim@example.org"}
+            )
+        assert response.status_code == 200 and time.monotonic() - started < 2
+        # The email on its way is the one asked for: no second request is counted.
+        assert Signature.objects.get().email_requests == 1
+    finally:
+        other.die()
+    assert sent(send_signature_emails()) == 1
+
+
+def test_a_hold_while_the_email_is_being_sent_is_left_to_a_worker(transactional_db, postgres, no_long_waits, monkeypatch):
+    from campaign.petitions import services, tasks
+
+    signature = outbox_row(email="flood@example.org")
+    queued = []
+    monkeypatch.setattr(tasks.hold_signature, "delay", lambda *args: queued.append(args))  # the broker, not the task
+    other = OtherSender(postgres)
+    try:
+        assert other.claim_everything_due() == [signature.pk]
+        started = time.monotonic()
+        services.signature_hold(signature_id=signature.pk, reasons=["rate_ip"], wait=False)
+        assert time.monotonic() - started < 2
+        assert queued == [(signature.pk, ["rate_ip"])]
+        assert Signature.objects.get().state == Signature.State.PENDING
+    finally:
+        other.die()
+    tasks.hold_signature(*queued[0])  # what the worker then runs
+    held = Signature.objects.get()
+    assert held.state == Signature.State.SUSPICIOUS and held.suspicion == ["rate_ip"]
+
+
 def test_nothing_is_sent_to_a_rejected_signature(db):
     outbox_row(state=Signature.State.REJECTED)
     assert send_signature_emails()["none"] == 1
@@ -379,6 +430,55 @@ def test_a_batch_past_its_time_goes_back_untried_and_is_sent_by_the_next_run(smt
     rows = Signature.objects.all()
     assert {(r.email_state, r.email_attempts) for r in rows} == {(EmailState.PENDING, 0)}  # not counted as a try
     assert all(r.email_due_at > timezone.now() for r in rows)
+    make_due()
+    assert sent(send_signature_emails()) == 3
+
+
+def test_a_sender_out_of_time_keeps_what_it_sent_and_puts_the_rest_back(smtp, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from campaign.petitions import outbox
+
+    addresses = [f"timed.{n}@example.org" for n in range(5)]
+    for n, address in enumerate(addresses):
+        outbox_row(email=address, email_due_at=timezone.now() - timedelta(seconds=10 - n))
+    deliver, tried = outbox._deliver, []
+
+    def deliver_until_the_time_limit(signature):
+        tried.append(signature.email)
+        if len(tried) == 3:
+            raise SoftTimeLimitExceeded()  # what Celery's timer raises in the worker, mid-message
+        return deliver(signature)
+
+    monkeypatch.setattr(outbox, "_deliver", deliver_until_the_time_limit)
+    with pytest.raises(SoftTimeLimitExceeded):
+        send_signature_emails()
+
+    assert [to for to, _message in smtp.received] == [[addresses[0]], [addresses[1]]]
+    rows = {row.email: row for row in Signature.objects.all()}
+    # What went out is recorded as sent (the batch was committed before the task gave up) ...
+    assert [rows[a].email_state for a in addresses[:2]] == [EmailState.SENT] * 2
+    # ... and the rest waits a few seconds, its attempt not counted.
+    assert {(rows[a].email_state, rows[a].email_attempts) for a in addresses[2:]} == {(EmailState.PENDING, 0)}
+    assert all(rows[a].email_due_at > timezone.now() for a in addresses[2:])
+
+
+def test_a_sender_out_of_time_while_connecting_fails_nothing(smtp, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+    from django.core.mail.backends.smtp import EmailBackend
+
+    for n in range(3):
+        outbox_row(email=f"connecting.{n}@example.org")
+
+    def open_until_the_time_limit(self):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(EmailBackend, "open", open_until_the_time_limit)
+    with pytest.raises(SoftTimeLimitExceeded):
+        send_signature_emails()
+
+    assert {(r.email_state, r.email_attempts) for r in Signature.objects.all()} == {(EmailState.PENDING, 0)}
+    monkeypatch.undo()
     make_due()
     assert sent(send_signature_emails()) == 3
 

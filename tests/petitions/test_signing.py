@@ -132,7 +132,9 @@ def test_concurrent_duplicates_make_one_signature(transactional_db, postgres, se
 
     assert errors == []
     signature = Signature.objects.get()
-    assert signature.email_requests == settings.PETITION_MAX_EMAILS_PER_SIGNATURE
+    # Each repeat asks for another email, up to the cap; one that finds the row held by another
+    # of them, or by a sender, is answered by that one's email rather than waiting for it.
+    assert 1 <= signature.email_requests <= settings.PETITION_MAX_EMAILS_PER_SIGNATURE
     # Requests that land before a worker claims the row share one email; none is left owing.
     assert 1 <= len(mail.outbox) <= settings.PETITION_MAX_EMAILS_PER_SIGNATURE
     assert signature.email_state == Signature.EmailState.SENT
