@@ -34,6 +34,7 @@ class Inbox:
     """An SMTP server's mailbox that can refuse: `refuse` messages get `reply`, then it accepts."""
 
     def __init__(self):
+        self.pipelining = False  # whether EHLO offers PIPELINING (kept by reset)
         self.reset()
 
     def reset(self, *, refuse=0, reply="451 4.3.0 Try again later", rcpt_reply=None, mail_reply=None, stall=0):
@@ -43,12 +44,21 @@ class Inbox:
         self.attempts = 0
         self.received = []  # (envelope recipients, parsed message)
         self.sessions = set()  # SMTP sessions that sent MAIL FROM
+        self.pipelined = []  # per MAIL: whether RCPT and DATA came in the same write
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:  # RFC 2920, as Postfix offers it; aiosmtpd reads pipelined commands in order
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.mail_reply:
             reply, self.mail_reply = self.mail_reply, None
             return reply
         self.sessions.add(id(session))
+        # Pipelined, RCPT and DATA arrived with MAIL and wait in the server's read buffer.
+        self.pipelined.append(b"\r\nDATA\r\n" in bytes(server._reader._buffer).upper())
         envelope.mail_from = address
         return "250 OK"
 
@@ -88,11 +98,16 @@ def smtp_server():
     controller.stop()
 
 
-@pytest.fixture
-def smtp(db, smtp_server, settings):
-    """Emails go over SMTP to the in-process server; returns its inbox, emptied."""
+@pytest.fixture(params=["pipelining", "one command at a time"])
+def smtp(request, db, smtp_server, settings):
+    """Emails go over SMTP to the in-process server; returns its inbox, emptied. Each test runs
+    against a server that offers PIPELINING and one that does not."""
+    from campaign.petitions import outbox
+
     controller, inbox = smtp_server
     inbox.reset()
+    inbox.pipelining = request.param == "pipelining"
+    outbox._drop_connection()  # a worker's kept-open connection knows the EHLO of its server
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
@@ -250,6 +265,16 @@ def test_one_run_sends_a_backlog_of_several_batches_over_one_connection_each_ema
     assert sorted(recipients[0] for recipients, _message in smtp.received) == sorted(addresses)
     assert len(smtp.sessions) == 1
     assert set(Signature.objects.values_list("email_state", flat=True)) == {EmailState.SENT}
+
+
+def test_to_a_server_that_offers_pipelining_mail_rcpt_and_data_go_in_one_write(smtp):
+    for n in range(3):
+        outbox_row(email=f"pipelined.{n}@example.org")
+
+    assert sent(send_signature_emails()) == 3
+
+    assert smtp.pipelined == [smtp.pipelining] * 3
+    assert len(smtp.received) == 3
 
 
 # --- What the email is --------------------------------------------------------------------------------
