@@ -343,9 +343,8 @@ def signature_emails_claim(*, limit: int) -> list[Signature]:
 # The outcomes below are written by the transaction that claimed the rows, which holds them
 # (on PostgreSQL; SQLite, for development, has no row locks and takes the database's write lock
 # at the first write): no other sender can have touched them meanwhile, so they are found by
-# key alone. (A
-# condition on email_state once led PostgreSQL to scan the whole outbox index, dead entries
-# and all, for every ten rows recorded.)
+# key alone. (A condition on email_state once led PostgreSQL to scan the whole outbox index,
+# dead entries and all, for every ten rows recorded.)
 
 
 def signature_emails_sent(*, signature_ids: list[int]) -> None:
