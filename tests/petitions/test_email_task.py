@@ -380,6 +380,27 @@ def test_a_permanent_refusal_is_marked_failed_without_retrying(smtp):
     assert smtp.received == []
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        pytest.param({"mail_reply": "550 5.7.1 Sender address rejected"}, id="MAIL FROM"),
+        pytest.param({"refuse": 1, "reply": "554 5.7.1 Message rejected as spam"}, id="DATA"),
+    ],
+)
+def test_a_5xx_reply_to_mail_from_or_data_is_final_and_never_retried(smtp, refusal):
+    signature = outbox_row()
+    smtp.reset(**refusal)  # once only: a retry would be accepted
+
+    result = send_signature_emails()
+
+    assert result["failed"] == 1 and result["postponed"] == 0
+    signature.refresh_from_db()
+    assert signature.email_state == EmailState.FAILED and signature.email_attempts == 1
+    make_due()  # an email put back for a retry would be due now
+    assert sent(send_signature_emails()) == 0
+    assert smtp.received == []
+
+
 def test_a_refused_recipient_does_not_hold_back_the_rest_of_the_batch(smtp):
     outbox_row(email="first@example.org")
     smtp.reset(refuse=1)  # the first message's DATA gets a 451; the next ones are accepted
