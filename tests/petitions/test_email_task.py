@@ -8,6 +8,7 @@ instead of waiting out the backoff.
 import asyncio
 import email
 import email.policy
+import logging
 import smtplib
 import time
 from datetime import timedelta
@@ -399,6 +400,26 @@ def test_a_5xx_reply_to_mail_from_or_data_is_final_and_never_retried(smtp, refus
     make_due()  # an email put back for a retry would be due now
     assert sent(send_signature_emails()) == 0
     assert smtp.received == []
+
+
+@pytest.mark.parametrize(
+    ("refusal", "outcome"),
+    [
+        pytest.param({"rcpt_reply": "550 5.1.1 <Saule.Probe@Example.org>: no such mailbox"}, "failed", id="permanent"),
+        pytest.param({"refuse": 1, "reply": "451 4.3.0 Try again later"}, "postponed", id="transient"),
+    ],
+)
+def test_a_failed_send_logs_no_address_name_or_ip_address(smtp, refusal, outcome, caplog):
+    caplog.set_level(logging.DEBUG)
+    outbox_row(name="Saule Abdrakhmanova", email="Saule.Probe@Example.org", ip_address="203.0.113.99")
+    smtp.reset(**refusal)
+
+    assert send_signature_emails()[outcome] == 1
+    ours = [r for r in caplog.records if r.name.split(".")[0] == "campaign"]
+    assert any(r.levelno >= logging.WARNING for r in ours), "the failure was logged"
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in ours).lower()
+    for secret in ("Saule.Probe@Example.org", "Saule.Probe", "Saule", "Abdrakhmanova", "203.0.113.99"):
+        assert secret.lower() not in logged, f"{secret!r} appears in the logs"
 
 
 def test_a_refused_recipient_does_not_hold_back_the_rest_of_the_batch(smtp):
