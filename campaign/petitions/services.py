@@ -457,8 +457,12 @@ def personal_data_purge() -> dict[str, int]:
     now = timezone.now()
     unconfirmed_before = now - timedelta(days=settings.PETITION_UNCONFIRMED_RETENTION_DAYS)
     ip_before = now - timedelta(days=settings.PETITION_IP_RETENTION_DAYS)
+    # "If you do not confirm your signature, we delete it after 30 days": rejected and
+    # invalidated ones too (an invalidation's reversal restores what is left of it). Only a
+    # confirmed signature is ever counted, so these deletions never move the public count; a
+    # row still marked counted waits for the counter to take it out first.
     deleted, _ = Signature.objects.filter(
-        confirmed_at__isnull=True, signed_at__lt=unconfirmed_before, counted=False, invalidation__isnull=True
-    ).exclude(state=State.REJECTED).delete()
+        confirmed_at__isnull=True, signed_at__lt=unconfirmed_before, counted=False
+    ).delete()
     ips = Signature.objects.filter(signed_at__lt=ip_before, ip_address__isnull=False).update(ip_address=None)
     return {"deleted_unconfirmed": deleted, "ips_cleared": ips}

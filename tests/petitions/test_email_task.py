@@ -8,6 +8,7 @@ instead of waiting out the backoff.
 import asyncio
 import email
 import email.policy
+import logging
 import smtplib
 import time
 from datetime import timedelta
@@ -378,6 +379,47 @@ def test_a_permanent_refusal_is_marked_failed_without_retrying(smtp):
     signature.refresh_from_db()
     assert signature.email_state == EmailState.FAILED and signature.email_attempts == 1
     assert smtp.received == []
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        pytest.param({"mail_reply": "550 5.7.1 Sender address rejected"}, id="MAIL FROM"),
+        pytest.param({"refuse": 1, "reply": "554 5.7.1 Message rejected as spam"}, id="DATA"),
+    ],
+)
+def test_a_5xx_reply_to_mail_from_or_data_is_final_and_never_retried(smtp, refusal):
+    signature = outbox_row()
+    smtp.reset(**refusal)  # once only: a retry would be accepted
+
+    result = send_signature_emails()
+
+    assert result["failed"] == 1 and result["postponed"] == 0
+    signature.refresh_from_db()
+    assert signature.email_state == EmailState.FAILED and signature.email_attempts == 1
+    make_due()  # an email put back for a retry would be due now
+    assert sent(send_signature_emails()) == 0
+    assert smtp.received == []
+
+
+@pytest.mark.parametrize(
+    ("refusal", "outcome"),
+    [
+        pytest.param({"rcpt_reply": "550 5.1.1 <Saule.Probe@Example.org>: no such mailbox"}, "failed", id="permanent"),
+        pytest.param({"refuse": 1, "reply": "451 4.3.0 Try again later"}, "postponed", id="transient"),
+    ],
+)
+def test_a_failed_send_logs_no_address_name_or_ip_address(smtp, refusal, outcome, caplog):
+    caplog.set_level(logging.DEBUG)
+    outbox_row(name="Saule Abdrakhmanova", email="Saule.Probe@Example.org", ip_address="203.0.113.99")
+    smtp.reset(**refusal)
+
+    assert send_signature_emails()[outcome] == 1
+    ours = [r for r in caplog.records if r.name.split(".")[0] == "campaign"]
+    assert any(r.levelno >= logging.WARNING for r in ours), "the failure was logged"
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in ours).lower()
+    for secret in ("Saule.Probe@Example.org", "Saule.Probe", "Saule", "Abdrakhmanova", "203.0.113.99"):
+        assert secret.lower() not in logged, f"{secret!r} appears in the logs"
 
 
 def test_a_refused_recipient_does_not_hold_back_the_rest_of_the_batch(smtp):

@@ -188,6 +188,25 @@ def test_didnt_get_the_email_answers_the_same_whether_or_not_the_address_signed(
     assert [message.to for message in mail.outbox] == [["signed@example.org"]]
 
 
+def test_didnt_get_the_email_finds_the_signature_under_another_spelling_of_the_address(
+    client, petition, django_capture_on_commit_callbacks
+):
+    sign(client, petition, django_capture_on_commit_callbacks, email="Signed@Example.org")
+    mail.outbox.clear()  # the first link went astray
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("petitions:resend", kwargs={"slug": petition.slug}), {"email": "SIGNED@example.org"})
+
+    assert response.status_code == 200
+    assert [message.to for message in mail.outbox] == [["Signed@Example.org"]]  # to the address as signed
+    message = mail.outbox[0]
+    confirm_path = reverse("petitions:confirm", kwargs={"token": "TOKEN"}).replace("TOKEN/", "")
+    link = re.search(re.escape(confirm_path) + r"[^/\s]+/", message.body).group(0)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(link).status_code == 302
+    assert Signature.objects.get().state == Signature.State.CONFIRMED
+
+
 def test_resend_with_a_bad_address_comes_back_with_a_message(client, petition):
     response = client.post(reverse("petitions:resend", kwargs={"slug": petition.slug}), {"email": "nope@"})
     assert response.status_code == 400
