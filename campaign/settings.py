@@ -159,8 +159,36 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Free Kazakhstan's De
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CAMPAIGN_CONTACT_EMAIL = env.str("CAMPAIGN_CONTACT_EMAIL", default="privacy@localhost")
 # django-anymail: set EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend and ANYMAIL_* in production.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)
-ANYMAIL = env.json("ANYMAIL", default={})
+# (Empty counts as unset, as docker-compose passes them.)
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or EMAIL_BACKEND
+ANYMAIL = env.json("ANYMAIL", default={}) if env.str("ANYMAIL", default="") else {}
+# Every email carries a signer's address, name and working confirm and unsubscribe links: in
+# production they must go to a real mail provider, never to a development mail catcher whose
+# web page shows them to whoever reaches it, nor into a console, file or memory.
+_MAIL_CATCHER_BACKENDS = {"console", "filebased", "locmem", "dummy"}
+_MAIL_CATCHER_HOSTS = ("mailpit", "mailhog", "mailcatcher", "maildev", "smtp4dev")
+_MAIL_CATCHER_PORTS = {1025}  # what every one of them listens on by default
+
+
+def _mail_catcher(backend: str, host: str, port: int) -> str | None:
+    """What makes this mail route a catcher rather than a way out, if anything does."""
+    if backend.startswith("django.core.mail.backends.") and backend.rsplit(".", 2)[-2] in _MAIL_CATCHER_BACKENDS:
+        return f"the {backend.rsplit('.', 2)[-2]} backend"
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        if any(name in host.casefold() for name in _MAIL_CATCHER_HOSTS):
+            return f"the host {host}"
+        if port in _MAIL_CATCHER_PORTS:
+            return f"port {port}"
+    return None
+
+
+if not DEBUG:
+    _catcher = _mail_catcher(EMAIL_BACKEND, vars().get("EMAIL_HOST", ""), vars().get("EMAIL_PORT", 25))
+    if _catcher:
+        raise ImproperlyConfigured(
+            f"Production needs a real mail route: set EMAIL_URL to your provider's SMTP server, or "
+            f"EMAIL_BACKEND to an anymail backend ({_catcher} is a development mail catcher)."
+        )
 
 # --- Passwords, sessions, login protection ------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -113,6 +113,7 @@ def production_settings():
     env = {
         **os.environ, "DJANGO_SETTINGS_MODULE": "campaign.settings", "DEBUG": "False",
         "SECRET_KEY": "production-settings-probe-" + "x" * 40, "ALLOWED_HOSTS": "testserver",
+        "EMAIL_URL": "smtp+tls://relay.example.net:587",
     }
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
