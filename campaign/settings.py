@@ -30,7 +30,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, behind a second factor (campaign/staff_admin.py).
+    "campaign.staff_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "django_countries",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "campaign.content",
     "campaign.petitions",
 ]
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.
@@ -203,11 +207,21 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Five failures lock a username at one address; AXES_USERNAME_FAILURE_LIMIT failures lock it
+# from every address, so rotating (or spoofed) addresses buy an attacker no more guesses.
+# That cap lets anyone lock a staff account for 30 minutes, which is the price of it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "campaign.login_lockout.LockoutHandler"
 # The client's address as our trusted proxies report it (TRUSTED_PROXY_COUNT), not the proxy's:
 # otherwise one attacker behind the proxy locks every staff member out of their account.
 AXES_CLIENT_IP_CALLABLE = "campaign.petitions.abuse.client_ip"
 AXES_RESET_ON_SUCCESS = True
+# Staff sign in with a password and a TOTP code (campaign/staff_admin.py). The admin never
+# shows a device's key again after it is made (it would let an administrator copy a colleague's
+# second factor).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Campaign staff")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Only staff sign in; their session ends after two idle hours.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True  # so the two hours count from the last request

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from campaign.petitions.tokens import confirm_token_make, unsubscribe_token_make
+from tests.conftest import staff_code
 from tests.factories import SignatureFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +141,9 @@ def test_production_sends_hsts_and_marks_cookies_secure_and_http_only(client, se
     assert client.get(reverse("petitions:sign", kwargs={"slug": seeded.slug}), secure=True).cookies["csrftoken"]["secure"]
     staff = UserFactory(is_staff=True)
     response = client.post(
-        reverse("admin:login"), {"username": staff.username, "password": "correct horse battery staple"}, secure=True
+        reverse("admin:login"),
+        {"username": staff.username, "password": "correct horse battery staple", "otp_token": staff_code(staff)},
+        secure=True,
     )
     assert response.status_code == 302
     session = response.cookies["sessionid"]
