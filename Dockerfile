@@ -1,5 +1,5 @@
 # The production image: gunicorn serves the site; the same image runs the Celery worker and beat.
-FROM python:3.11-slim-bookworm
+FROM python:3.11.12-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
@@ -8,8 +8,10 @@ COPY requirements.txt constraints.txt ./
 RUN pip install -r requirements.txt
 
 COPY . .
-# collectstatic needs a key only to start Django; the running container gets the real one.
-RUN DEBUG=False SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input \
+# collectstatic needs a key and a mail route only to start Django; the running container gets
+# the real ones (production refuses to start without them).
+RUN DEBUG=False SECRET_KEY=collectstatic-only EMAIL_URL=smtp://collectstatic.invalid:25 \
+    python manage.py collectstatic --no-input \
     && useradd --system --uid 10001 campaign && mkdir -p /app/var && chown campaign /app/var
 USER campaign
 

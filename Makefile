@@ -1,10 +1,11 @@
 # `make run`: install, migrate, seed, print a local admin login, serve on http://127.0.0.1:8000
 # `make test`: the whole test suite
+# `make pin-images`: pin the images docker-compose.yml and the Dockerfile pull by digest (needs Docker)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install bench
+.PHONY: run test install bench pin-images
 
 install: $(VENV)/.installed
 
@@ -29,3 +30,6 @@ test: install
 
 bench: install
 	$(PY) bench/run.py
+
+pin-images:
+	sh scripts/pin-images.sh .

@@ -23,6 +23,8 @@ os.environ.update(
     DATABASE_URL=os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/campaign_bench"),
     REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
     LOG_LEVEL="WARNING",
+    # Production refuses to start without a real mail route; no email leaves these profiles.
+    EMAIL_URL="smtp://127.0.0.1:8625",
 )
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -41,7 +41,10 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
 graceful_timeout = 30
 keepalive = 5  # gthread only: a sync worker closes the connection after each response
-# Access logs carry only method, path and status: never a query string with personal data.
+# Access logs carry only method, path, status, size and time: never the client's address, a
+# query string, a header or a token (signed links are redacted from paths; see
+# campaign/log_redaction.py, whose logger class refuses every other atom).
 accesslog = "-"
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+logger_class = "campaign.log_redaction.GunicornLogger"
 

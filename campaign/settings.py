@@ -30,7 +30,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, behind a second factor (campaign/staff_admin.py).
+    "campaign.staff_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "django_countries",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "campaign.content",
     "campaign.petitions",
 ]
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.
@@ -159,8 +163,36 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Free Kazakhstan's De
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CAMPAIGN_CONTACT_EMAIL = env.str("CAMPAIGN_CONTACT_EMAIL", default="privacy@localhost")
 # django-anymail: set EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend and ANYMAIL_* in production.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)
-ANYMAIL = env.json("ANYMAIL", default={})
+# (Empty counts as unset, as docker-compose passes them.)
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or EMAIL_BACKEND
+ANYMAIL = env.json("ANYMAIL", default={}) if env.str("ANYMAIL", default="") else {}
+# Every email carries a signer's address, name and working confirm and unsubscribe links: in
+# production they must go to a real mail provider, never to a development mail catcher whose
+# web page shows them to whoever reaches it, nor into a console, file or memory.
+_MAIL_CATCHER_BACKENDS = {"console", "filebased", "locmem", "dummy"}
+_MAIL_CATCHER_HOSTS = ("mailpit", "mailhog", "mailcatcher", "maildev", "smtp4dev")
+_MAIL_CATCHER_PORTS = {1025}  # what every one of them listens on by default
+
+
+def _mail_catcher(backend: str, host: str, port: int) -> str | None:
+    """What makes this mail route a catcher rather than a way out, if anything does."""
+    if backend.startswith("django.core.mail.backends.") and backend.rsplit(".", 2)[-2] in _MAIL_CATCHER_BACKENDS:
+        return f"the {backend.rsplit('.', 2)[-2]} backend"
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        if any(name in host.casefold() for name in _MAIL_CATCHER_HOSTS):
+            return f"the host {host}"
+        if port in _MAIL_CATCHER_PORTS:
+            return f"port {port}"
+    return None
+
+
+if not DEBUG:
+    _catcher = _mail_catcher(EMAIL_BACKEND, vars().get("EMAIL_HOST", ""), vars().get("EMAIL_PORT", 25))
+    if _catcher:
+        raise ImproperlyConfigured(
+            f"Production needs a real mail route: set EMAIL_URL to your provider's SMTP server, or "
+            f"EMAIL_BACKEND to an anymail backend ({_catcher} is a development mail catcher)."
+        )
 
 # --- Passwords, sessions, login protection ------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -175,11 +207,21 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Five failures lock a username at one address; AXES_USERNAME_FAILURE_LIMIT failures lock it
+# from every address, so rotating (or spoofed) addresses buy an attacker no more guesses.
+# That cap lets anyone lock a staff account for 30 minutes, which is the price of it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "campaign.login_lockout.LockoutHandler"
 # The client's address as our trusted proxies report it (TRUSTED_PROXY_COUNT), not the proxy's:
 # otherwise one attacker behind the proxy locks every staff member out of their account.
 AXES_CLIENT_IP_CALLABLE = "campaign.petitions.abuse.client_ip"
 AXES_RESET_ON_SUCCESS = True
+# Staff sign in with a password and a TOTP code (campaign/staff_admin.py). The admin never
+# shows a device's key again after it is made (it would let an administrator copy a colleague's
+# second factor).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Campaign staff")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Only staff sign in; their session ends after two idle hours.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True  # so the two hours count from the last request
@@ -288,7 +330,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Django logs the path of every 4xx ("Gone: /petitions/confirm/<token>/"): signed links are redacted.
+    "filters": {"redact_tokens": {"()": "campaign.log_redaction.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django logs request lines with query strings; tokens are in paths, never emails.

@@ -5,9 +5,6 @@ from django.views.generic import RedirectView
 
 from campaign.content.views import healthz
 
-admin.site.site_header = "Campaign administration"
-admin.site.site_title = "Campaign admin"
-
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).

@@ -12,6 +12,7 @@ import socket
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -100,3 +101,43 @@ def petition(db):
     from tests.factories import PetitionFactory
 
     return PetitionFactory()
+
+
+class StaffClient(Client):
+    """Django's test client, whose force_login signs a staff member in as the staff login does.
+
+    Every staff page wants a session verified by a second factor (campaign/staff_admin.py).
+    As force_login stands in for the password, it stands in for the code too: it enrols a TOTP
+    device for a staff user who has none and marks the session verified by that device, which
+    is what django-otp records when a correct code is entered. Tests of the login itself post
+    the form with a real code (`staff_code`), and plain `Client().force_login` leaves a session
+    that no staff page accepts.
+    """
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        if user.is_staff:
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            from campaign.staff_admin import totp_device_enrol
+
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device_enrol(user=user)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return StaffClient()
+
+
+def staff_code(user) -> str:
+    """The code a staff member's authenticator app shows now (a device is enrolled if they have none)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from campaign.staff_admin import totp_code_now, totp_device_enrol
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device_enrol(user=user)
+    return totp_code_now(device)

@@ -12,6 +12,7 @@ import unicodedata
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 from .models import Signature
 
@@ -19,18 +20,25 @@ logger = logging.getLogger(__name__)
 Suspicion = Signature.Suspicion
 
 
-def client_ip(request) -> str | None:
-    """The supporter's address: the socket's, or the one our trusted proxies report."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    address = request.META.get("REMOTE_ADDR")
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            address = forwarded[-proxies]
+def _valid_ip(value) -> str | None:
     try:
-        return str(ipaddress.ip_address(address))
+        return str(ipaddress.ip_address(value))
     except (TypeError, ValueError):
         return None
+
+
+def client_ip(request) -> str | None:
+    """The supporter's address: the one our trusted proxies report, else the socket's.
+
+    An entry that is not an address (whatever a client put there, if a proxy passed it on)
+    falls back to the socket's address, so it never escapes the limits by IP and subnet.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies and (reported := _valid_ip(forwarded[-proxies])):
+            return reported
+    return _valid_ip(request.META.get("REMOTE_ADDR"))
 
 
 def subnet_of(ip: str) -> str:
@@ -77,10 +85,20 @@ def rate_checks(*, petition_id: int, ip: str | None, email_domain: str, name: st
         checks += [("ip", ip, Suspicion.RATE_IP), ("subnet", subnet_of(ip), Suspicion.RATE_SUBNET)]
     limits = settings.PETITION_RATE_LIMITS
     return [
-        (f"rate:{kind}:{petition_id}:{value}", limits[kind][1], str(reason), limits[kind][0])
+        (f"rate:{kind}:{petition_id}:{counter_key(value)}", limits[kind][1], str(reason), limits[kind][0])
         for kind, value, reason in checks
         if value
     ]
+
+
+def counter_key(value: str) -> str:
+    """A rate counter's name for an IP, subnet, name or domain: a keyed hash, never the value.
+
+    Redis persists its keys to disk, and anyone who can list them must not read signers'
+    names and addresses there. An HMAC with a key derived from SECRET_KEY, so a list of
+    guesses cannot be hashed to match without the secret.
+    """
+    return salted_hmac("campaign.petitions.abuse.counter_key", value, algorithm="sha256").hexdigest()[:32]
 
 
 def over_limits(checks: list[tuple[str, int, str, int]], counts: list[int]) -> list[str]:

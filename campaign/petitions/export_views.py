@@ -19,6 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django_countries import countries
 
+from campaign.staff_admin import staff_verified
+
 from . import exports
 from .models import ExportJob, Petition, Signature
 
@@ -98,12 +100,12 @@ class ExportForm(forms.Form):
 
 
 def export_permission_required(view):
-    """Staff login, then petitions.export_supporters; anything else is refused."""
+    """Staff login with the second factor, then petitions.export_supporters; anything else is refused."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         user = request.user
-        if not (user.is_authenticated and user.is_active and user.is_staff):
+        if not (user.is_authenticated and staff_verified(user)):
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         if not user.has_perm(exports.EXPORT_PERMISSION):
             raise PermissionDenied

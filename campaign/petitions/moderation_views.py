@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import wraps
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from campaign.staff_admin import staff_verified
+
 from . import dashboard, moderation
 from .models import Invalidation, Petition, Signature
 from .moderation_forms import InvalidationApplyForm, InvalidationForm
@@ -28,7 +30,8 @@ CRITERIA_FIELDS = ("petition", "ip", "email_domain", "name_pattern", "country", 
 
 
 def staff_permission(perm: str):
-    """Staff only (others are sent to the staff login), and holding `perm` (else 403)."""
+    """Staff signed in with their second factor only (others are sent to the staff login),
+    and holding `perm` (else 403)."""
 
     def decorator(view):
         @wraps(view)
@@ -37,7 +40,7 @@ def staff_permission(perm: str):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        return staff_member_required(checked)
+        return user_passes_test(staff_verified, login_url="admin:login")(checked)
 
     return decorator
 

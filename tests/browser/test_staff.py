@@ -11,6 +11,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from campaign.petitions import services
+from tests.conftest import staff_code
 from tests.factories import SignatureFactory, UserFactory
 
 from .support import origin, shown_count
@@ -41,6 +42,7 @@ def log_in(page, live_server, user, *, then: str) -> None:
     page.goto(live_server.url + reverse("admin:login") + "?next=" + then)
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Authenticator code").fill(staff_code(user))
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(live_server.url + then)
 

@@ -30,6 +30,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "petition.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://petition.example.org",
     "SITE_URL": "https://petition.example.org",
+    "EMAIL_URL": "smtp+tls://relay.example.net:587",
 }
 
 
@@ -110,3 +111,48 @@ def test_deployment_checks_are_clean_with_production_variables():
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "mail_route",
+    [
+        {},  # nothing set: the console
+        {"EMAIL_URL": "smtp://mailpit:1025"},
+        {"EMAIL_URL": "smtp://mailhog:1025"},
+        {"EMAIL_URL": "smtp://localhost:1025"},
+        {"EMAIL_URL": "smtp://127.0.0.1:1025"},
+        {"EMAIL_URL": "smtp://Mailpit.internal:2525"},
+        {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
+        {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"},
+        {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+    ],
+    ids=["unset", "mailpit", "mailhog", "localhost-1025", "loopback-1025", "mailpit-host", "console", "file", "locmem"],
+)
+def test_production_refuses_a_mail_catcher_as_its_mail_route(settings_with, mail_route):
+    env = {key: value for key, value in PRODUCTION.items() if key != "EMAIL_URL"}
+    with pytest.raises(ImproperlyConfigured, match="Production needs a real mail route"):
+        settings_with(**env, **mail_route)
+
+
+@pytest.mark.parametrize(
+    "mail_route",
+    [
+        {"EMAIL_URL": "smtp+tls://relay.example.net:587"},
+        {"EMAIL_URL": "smtp://127.0.0.1:25"},  # a relay on the host, e.g. Postfix
+        {"EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend", "ANYMAIL": '{"POSTMARK_SERVER_TOKEN": "t"}'},
+    ],
+    ids=["provider", "local-relay", "anymail"],
+)
+def test_production_starts_with_a_real_mail_route(settings_with, mail_route):
+    env = {key: value for key, value in PRODUCTION.items() if key != "EMAIL_URL"}
+    assert settings_with(**env, **mail_route)["DEBUG"] is False
+
+
+def test_development_may_use_a_mail_catcher(settings_with):
+    assert settings_with(EMAIL_URL="smtp://127.0.0.1:1025")["EMAIL_PORT"] == 1025
+
+
+def test_production_with_a_mail_catcher_refuses_to_start():
+    result = run(["-c", "import django; django.setup()"], **{**PRODUCTION, "EMAIL_URL": "smtp://mailpit:1025"})
+    assert result.returncode != 0
+    assert "Production needs a real mail route" in result.stderr

@@ -2,10 +2,13 @@
 
 Everything the processes print (gunicorn's access and error logs, the worker's and beat's
 logs, all at DEBUG) and every log record of this process is searched for the signer's
-address, name and IP address after a full journey.
+address, name and IP address after a full journey, and for the tokens of the links the
+signer was sent; gunicorn's access log must not hold the address the requests came from
+(the socket's: the proxy's header is what the site believes, not what gunicorn logs).
 """
 
 import logging
+import re
 
 import pytest
 
@@ -42,6 +45,8 @@ def test_a_full_journey_leaves_no_email_name_or_ip_address_in_any_log(seeded, ma
     assert visitor.submit(resend_page, resend_page.url, {"email": ADDRESS}).status_code == 200
 
     message = smtp.to(ADDRESS)[0].message
+    confirm_token = confirm_link(message).rstrip("/").rsplit("/", 1)[1]
+    unsubscribe_token = message["List-Unsubscribe"].strip().strip("<>").rstrip("/").rsplit("/", 1)[1]
     page = visitor.get(confirm_link(message))
     assert visitor.submit(page, page.url, {}).status_code == 302
     # One-click unsubscribe, as a mail client does it (RFC 8058).
@@ -66,3 +71,12 @@ def test_a_full_journey_leaves_no_email_name_or_ip_address_in_any_log(seeded, ma
     }
     for what, secret in secrets.items():
         assert secret.lower() not in logs.lower(), f"{what} appears in the logs"
+    for what, token in {"the confirmation token": confirm_token, "the unsubscribe token": unsubscribe_token}.items():
+        assert ":" in token and token not in logs, f"{what} appears in the logs"
+
+    # gunicorn's access log: one line per request, and none names the client's socket address.
+    access = [line for line in stack.web.output().splitlines() if re.search(r'"(GET|POST) /', line)]
+    assert any("/petitions/confirm/[redacted]/" in line for line in access), "the access log was captured"
+    assert len(access) >= len(visitor.responses)
+    socket_address = "127.0.0.1"  # where the Visitor's connections come from
+    assert [line for line in access if socket_address in line] == []

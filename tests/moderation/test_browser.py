@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from campaign.petitions import services
 from campaign.petitions.models import Invalidation, Petition, Signature
+from tests.conftest import staff_code
 from tests.factories import SignatureFactory, UserFactory
 
 from .conftest import restore_roles
@@ -60,6 +61,7 @@ def test_a_moderator_clears_a_bot_burst_from_the_dashboard_in_the_browser(page, 
     page.goto(live_server.url + reverse("moderation:dashboard"))
     page.get_by_label("Username").fill("moderator")
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Authenticator code").fill(staff_code(moderator))
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(live_server.url + reverse("moderation:dashboard"))
 

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from campaign.petitions.models import AuditEntry, ExportJob, Invalidation, Petition, Signature
+from campaign.staff_admin import totp_device_enrol
 from tests.factories import SignatureFactory
 
 from .conftest import ROLES
@@ -32,6 +33,10 @@ ADMIN_MODELS = {
     "petitions_exportjob": {"view": ADMINISTRATORS, "add": NOBODY, "delete": NOBODY},
     "auth_user": {"view": ADMINISTRATORS, "add": ADMINISTRATORS, "delete": ADMINISTRATORS},
     "auth_group": {"view": ADMINISTRATORS, "add": ADMINISTRATORS, "delete": ADMINISTRATORS},
+    # Staff members' authenticators: whoever holds a device's key holds that account's second
+    # factor, so the key is never shown again once made (config and QR code pages: nobody).
+    "otp_totp_totpdevice": {"view": ADMINISTRATORS, "add": ADMINISTRATORS, "delete": ADMINISTRATORS,
+                            "config": NOBODY, "qrcode": NOBODY},
 }
 ADMIN_SITE = {"admin:index": STAFF, "admin:app_list": STAFF}
 MODERATION = {
@@ -84,7 +89,7 @@ def _staff_urls() -> list[tuple[str, list[str]]]:
             found[name] = params
         elif namespace == "admin" and (name in ADMIN_SITE or short.rpartition("_")[0].rstrip("_") in ADMIN_MODELS):
             found[name] = params
-        elif namespace == "admin" and re.match(r"(petitions|auth)_", short):
+        elif namespace == "admin" and re.match(r"(petitions|auth|otp_totp)_", short):
             found[name] = params  # a model with no expectation yet: expected() will say so
     return sorted(found.items())
 
@@ -117,7 +122,9 @@ def objects(db, users):
         state=Invalidation.State.RUNNING,
     )
     audit = AuditEntry.objects.create(actor_label="someone", action="signatures_reject", count=1)
-    return {"petition": petition, "signature": signature, "invalidation": invalidation, "audit": audit, "users": users}
+    device = totp_device_enrol(user=users["moderator"], name="a colleague's phone")
+    return {"petition": petition, "signature": signature, "invalidation": invalidation, "audit": audit, "users": users,
+            "device": device}
 
 
 def _export_job(petition, owner) -> ExportJob:
@@ -139,6 +146,7 @@ def _url(name: str, params: list[str], objects: dict, user) -> str:
         "petitions_auditentry": objects["audit"].pk,
         "auth_user": objects["users"]["supporter"].pk,
         "auth_group": Group.objects.get(name="Moderator").pk,
+        "otp_totp_totpdevice": objects["device"].pk,
     }
     kwargs = {}
     for param in params:
@@ -152,6 +160,8 @@ def _url(name: str, params: list[str], objects: dict, user) -> str:
             kwargs[param] = objects["invalidation"].pk
         elif param == "pk" and name.startswith("exports:"):
             kwargs[param] = _export_job(objects["petition"], user or objects["users"]["administrator"]).pk
+        elif param == "pk" and short.startswith("otp_totp_totpdevice"):
+            kwargs[param] = objects["device"].pk
         elif param == "slug":
             kwargs[param] = objects["petition"].slug
         else:
@@ -170,7 +180,8 @@ def _got_in(response) -> bool:
 
 def test_the_matrix_covers_every_staff_area():
     names = {name for name, _params in STAFF_URLS}
-    assert {"admin:petitions_signature_changelist", "admin:petitions_auditentry_changelist", "moderation:dashboard"} <= names
+    assert {"admin:petitions_signature_changelist", "admin:petitions_auditentry_changelist", "moderation:dashboard",
+            "admin:otp_totp_totpdevice_changelist"} <= names
     assert all(name in names for name in MODERATION)
     assert any(name.startswith("exports:") for name in names)
 

@@ -100,7 +100,8 @@ def test_a_disposable_address_is_held(petition, limits, django_capture_on_commit
         (0, "198.51.100.9", "10.0.0.2"),  # nobody trusted: the header is ignored
         (1, "6.6.6.6, 198.51.100.9", "198.51.100.9"),  # the entry our proxy added, not the forged one
         (2, "6.6.6.6, 198.51.100.9, 10.0.0.3", "198.51.100.9"),
-        (1, "not-an-address", None),
+        (1, "not-an-address", "10.0.0.2"),  # not an address: the socket's, never none at all
+        (1, "198.51.100.9, 999.1.1.1", "10.0.0.2"),
     ],
 )
 def test_client_address_honours_trusted_proxy_count(
@@ -119,6 +120,18 @@ def test_people_behind_one_proxy_are_limited_each_by_their_own_address(
     for n in range(3):
         sign(petition, django_capture_on_commit_callbacks, n, ip="10.0.0.2", forwarded=f"198.51.{n}.9")
     assert not Signature.objects.filter(state=Signature.State.SUSPICIOUS).exists()
+
+
+@pytest.mark.parametrize(("limit", "reason"), [("ip", "rate_ip"), ("subnet", "rate_subnet")])
+def test_a_forwarded_entry_that_is_not_an_address_still_counts_against_ip_and_subnet_limits(
+    petition, limits, settings, django_capture_on_commit_callbacks, limit, reason
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    limits[limit] = (2, 3600)
+    for n in range(3):
+        sign(petition, django_capture_on_commit_callbacks, n, ip="10.0.0.2", forwarded=f"not-an-ip-{n}")
+    states = list(Signature.objects.order_by("pk").values_list("state", "suspicion", "ip_address"))
+    assert states == [("pending", [], "10.0.0.2"), ("pending", [], "10.0.0.2"), ("suspicious", [reason], "10.0.0.2")]
 
 
 def test_an_oversized_request_is_refused_with_a_400(client, petition):
@@ -142,3 +155,31 @@ def test_signing_works_while_the_cache_is_down(client, petition, settings, djang
     assert response.status_code == 302
     assert Signature.objects.get().state == Signature.State.PENDING  # unchecked, not held
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.services
+def test_rate_counters_in_redis_name_no_ip_address_subnet_name_or_domain(
+    petition, limits, settings, redis_url, django_capture_on_commit_callbacks
+):
+    import redis
+
+    settings.CACHES = {"default": {"BACKEND": "campaign.redis_cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "campaign"}}
+    store = redis.Redis.from_url(redis_url)
+    store.flushdb()
+    limits["ip"] = (1, 3600)
+    try:
+        for n in range(2):
+            sign(petition, django_capture_on_commit_callbacks, n, ip="10.0.0.2", forwarded="198.51.100.77",
+                 name="Zhanar Abenova", email=f"zhanar{n}@probe-domain.example")
+        settings.TRUSTED_PROXY_COUNT = 1
+        sign(petition, django_capture_on_commit_callbacks, 2, ip="10.0.0.2", forwarded="198.51.100.77",
+             name="Zhanar Abenova", email="zhanar2@probe-domain.example")
+        # The counters worked: the second signature from the same address was held.
+        assert Signature.objects.filter(state=Signature.State.SUSPICIOUS).exists()
+        keys = [key.decode() for key in store.keys("*")]
+        assert any(":rate:" in key for key in keys), keys
+        for secret in ("10.0.0.2", "198.51.100.77", "198.51.100.0", "10.0.0.0", "Zhanar", "zhanar", "abenova",
+                       "probe-domain"):
+            assert not [key for key in keys if secret.lower() in key.lower()], secret
+    finally:
+        store.flushdb()

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from campaign.petitions.tokens import confirm_token_make, unsubscribe_token_make
+from tests.conftest import staff_code
 from tests.factories import SignatureFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +114,7 @@ def production_settings():
     env = {
         **os.environ, "DJANGO_SETTINGS_MODULE": "campaign.settings", "DEBUG": "False",
         "SECRET_KEY": "production-settings-probe-" + "x" * 40, "ALLOWED_HOSTS": "testserver",
+        "EMAIL_URL": "smtp+tls://relay.example.net:587",
     }
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -139,7 +141,9 @@ def test_production_sends_hsts_and_marks_cookies_secure_and_http_only(client, se
     assert client.get(reverse("petitions:sign", kwargs={"slug": seeded.slug}), secure=True).cookies["csrftoken"]["secure"]
     staff = UserFactory(is_staff=True)
     response = client.post(
-        reverse("admin:login"), {"username": staff.username, "password": "correct horse battery staple"}, secure=True
+        reverse("admin:login"),
+        {"username": staff.username, "password": "correct horse battery staple", "otp_token": staff_code(staff)},
+        secure=True,
     )
     assert response.status_code == 302
     session = response.cookies["sessionid"]

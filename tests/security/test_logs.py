@@ -33,3 +33,24 @@ def test_the_journey_logs_no_name_email_or_ip_address(client, seeded, settings, 
     logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records).lower()
     for secret in (ADDRESS, ADDRESS.split("@")[0], NAME, "Saule", "Abdrakhmanova", "203.0.113.99"):
         assert secret.lower() not in logged, f"{secret!r} appears in the logs"
+
+
+def test_a_signed_link_in_a_logged_path_is_redacted(client, seeded, settings, django_capture_on_commit_callbacks):
+    """Django logs the path of every 4xx ("Gone: /petitions/confirm/<token>/"): what the console gets."""
+    import io
+
+    from campaign.petitions.tokens import confirm_token_make
+    from tests.factories import SignatureFactory
+
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "name", "") == "console")
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    settings.PETITION_CONFIRM_MAX_AGE = -1  # every link has expired
+    token = confirm_token_make(signature_id=SignatureFactory(petition=seeded).pk)
+    try:
+        assert client.get(reverse("petitions:confirm", kwargs={"token": token})).status_code == 410
+    finally:
+        handler.setStream(previous)
+    logged = stream.getvalue()
+    assert "/confirm/[redacted]/" in logged
+    assert token not in logged and token.split(":")[0] not in logged

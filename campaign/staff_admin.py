@@ -1,0 +1,88 @@
+"""The staff site (/staff/): Django's admin, which every staff page shares, behind two factors.
+
+A staff password opens the whole supporter list, so a password alone opens nothing: staff
+sign in with it and a code from an authenticator app (TOTP, django-otp), and every staff page
+(the admin, moderation, exports) asks for a session verified that way. Devices are enrolled
+with `manage.py enrol_totp USERNAME`; administrators can see and remove them in the admin.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.forms import OTPAuthenticationFormMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+def staff_verified(user) -> bool:
+    """An active staff member whose session was signed in with their second factor."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(user.is_active and user.is_staff and is_verified and is_verified())
+
+
+class StaffLoginForm(OTPAdminAuthenticationForm):
+    """Username, password and the authenticator's code, on one page.
+
+    django-otp asks which device to check when none is chosen; a staff member with a single
+    device (the usual case) is not asked: the code is checked against that device.
+    """
+
+    otp_error_messages = dict(
+        OTPAuthenticationFormMixin.otp_error_messages,
+        token_required=_("Enter the 6-digit code from your authenticator app."),
+        invalid_token=_("That code is wrong or has expired. Enter the code your authenticator app shows now."),
+        device_required=_("This account has no authenticator app yet. Ask an administrator to enrol one."),
+    )
+    otp_token = forms.CharField(
+        required=False,
+        label=_("Authenticator code"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def _chosen_device(self, user):
+        device = super()._chosen_device(user)
+        if device is None and not self.cleaned_data.get("otp_device"):
+            devices = list(devices_for_user(user, confirmed=True, for_verify=True))
+            if len(devices) == 1:
+                return devices[0]
+        return device
+
+
+class StaffAdminSite(OTPAdminSite):
+    """Django's admin site, refusing anyone not verified by their second factor."""
+
+    login_form = StaffLoginForm
+    login_template = "admin/login_otp.html"
+
+    def __init__(self, name: str = "admin"):
+        super().__init__(name)
+        self.site_header = _("Campaign administration")
+        self.site_title = _("Campaign admin")
+
+
+def totp_device_enrol(*, user, name: str = "authenticator", replace: bool = False) -> TOTPDevice:
+    """Give `user` a new TOTP device (removing their others if `replace`), confirmed at once.
+
+    Whoever runs this hands the key to the staff member privately; the device is confirmed
+    now because the first sign-in with it is the proof that it was set up right.
+    """
+    if replace:
+        TOTPDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name=name, confirmed=True)
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The key as authenticator apps take it when typed in (base32)."""
+    from base64 import b32encode
+
+    return b32encode(device.bin_key).decode()
+
+
+def totp_code_now(device: TOTPDevice) -> str:
+    """The code an authenticator app with this device's key shows now."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
