@@ -21,6 +21,7 @@ from campaign.petitions.models import Signature
 from campaign.petitions.tokens import confirm_token_make, confirm_token_read, unsubscribe_token_make, unsubscribe_token_read
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.hostile.corpus import HOSTILE
+from django.utils import translation
 
 def _accepted(value: str) -> str | None:
     """The name as signing would store it, or None if the form refuses it."""
@@ -138,7 +139,9 @@ def test_the_recipient_address_is_what_django_would_write_for_it(address):
 def test_a_link_is_the_url_reverse_gives_for_its_token(name, token, settings):
     for site in ("http://127.0.0.1:8000", "https://free.example.org", "https://tokenmarker.example.org/sub"):
         settings.SITE_URL = site
-        assert _link(name, token) == site + reverse(name, kwargs={"token": token})
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                assert _link(name, token, language) == site + reverse(name, kwargs={"token": token})
 
 
 @given(ADDRESS_LIKE)
