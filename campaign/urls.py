@@ -3,9 +3,8 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from django.views.i18n import set_language
 
-from campaign.content.views import healthz
+from campaign.content.views import healthz, language_choose
 from campaign.petitions.views import count
 
 admin.site.site_header = "Campaign administration"
@@ -20,7 +19,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "img/favicon.svg", permanent=True)),
     # The language switcher's form posts here (a POST without JavaScript); it sets the language
     # cookie and redirects to the same page in the chosen language.
-    path("language/", set_language, name="set_language"),
+    path("language/", language_choose, name="set_language"),
     # One URL for the count in every language: cached once, and embeds on partner sites keep working.
     path("petitions/<slug:slug>/count.json", count, name="petition_count"),
     # Staff pages outside the admin's own URLs come first: the admin claims everything under staff/.

@@ -14,20 +14,21 @@ from django.utils import translation
 from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
 
 
-def language_preferred(accept_language: str) -> str | None:
-    """The first of LANGUAGES_PREFERRED_OVER_DEFAULT the header offers (by its q-order), or None."""
-    preferred = settings.LANGUAGES_PREFERRED_OVER_DEFAULT
-    # parse_accept_lang_header drops q=0 entries and sorts by q-value (stable), as Django's own choice does.
-    for code, _q in parse_accept_lang_header(accept_language[:500]):
-        if code == "*":
+def language_from_accept_language(accept_language: str) -> str:
+    """The first of LANGUAGES_PREFERRED_OVER_DEFAULT the header offers (in its q-order), else
+    the first language of ours it offers, else the default. q=0 means "not this one"."""
+    offered = []
+    for code, q in parse_accept_lang_header(accept_language[:500]):
+        if code == "*" or q <= 0:
             continue
         try:
-            language = get_supported_language_variant(code)
+            offered.append(get_supported_language_variant(code))
         except LookupError:
             continue
-        if language in preferred:
+    for language in offered:
+        if language in settings.LANGUAGES_PREFERRED_OVER_DEFAULT:
             return language
-    return None
+    return offered[0] if offered else settings.LANGUAGE_CODE
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):
@@ -38,7 +39,6 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if cookie and cookie in dict(settings.LANGUAGES):
             return
-        language = language_preferred(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
-        if language:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
+        language = language_from_accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
