@@ -200,6 +200,8 @@ USE_I18N = True
 # Numbers are grouped by the templates that show counts (humanize's intcomma, per locale:
 # "10 000" in Russian); a global separator would also group numbers in attributes.
 USE_THOUSAND_SEPARATOR = False
+# Formats Django lacks (Kazakh numbers); others come from Django's own locale modules.
+FORMAT_MODULE_PATH = ["campaign.formats"]
 # Only set when a visitor picks a language with the switcher; a year, like Django's default.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_HTTPONLY = True

@@ -138,6 +138,8 @@ def test_counts_are_grouped_as_each_language_writes_numbers(client, seeded):
     assert '<span class="js-count">12,345</span>' in english
     assert '<span class="js-count">12\xa0345</span> подтверждённых подписей' in russian
     assert "цель: 100\xa0000" in russian and 'max="100000" value="12345"' in russian
+    kazakh = client.get(url("petitions:sign", "kk", slug=seeded.slug)).content.decode()
+    assert '<span class="js-count">12\xa0345</span>' in kazakh and "мақсат: 100\xa0000" in kazakh
     assert client.get(reverse("petition_count", kwargs={"slug": seeded.slug})).json()["count"] == 12345
 
 
