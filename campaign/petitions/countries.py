@@ -14,7 +14,13 @@ from django.conf import settings
 from django.utils import translation
 from django_countries import countries
 
-_collator = pyuca.Collator()
+
+
+@lru_cache(maxsize=1)
+def _collator() -> pyuca.Collator:
+    """Loaded on first use (a second or so, reading the Unicode table): only web processes sort."""
+    return pyuca.Collator()
+
 
 # The Kazakh alphabet's order where it differs from the default (root) collation: Ё is a letter
 # of its own after Е, Ұ comes before Ү, and І after Ы. Each is given a primary weight just beside
@@ -23,7 +29,7 @@ _KAZAKH_AFTER = {"ё": ("е", 0.5), "ұ": ("ү", -0.5), "і": ("ы", 0.5)}
 
 
 def _primary(letter: str) -> float | None:
-    key = _collator.sort_key(letter)
+    key = _collator().sort_key(letter)
     return key[0] if key and key[0] else None
 
 
@@ -35,11 +41,11 @@ def _kazakh_primaries() -> dict[str, float]:
 def sort_key(text: str, language: str) -> tuple:
     """A key sorting `text` as a dictionary in `language` does."""
     if language != "kk":
-        return _collator.sort_key(text)
+        return _collator().sort_key(text)
     primaries = _kazakh_primaries()
     # Letter by letter (case-folded) with the Kazakh order, then the full key to settle ties.
     letters = tuple(p for p in (primaries.get(ch) or _primary(ch) for ch in text.lower()) if p is not None)
-    return letters, _collator.sort_key(text)
+    return letters, _collator().sort_key(text)
 
 
 @lru_cache(maxsize=8)
