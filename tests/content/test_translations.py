@@ -17,8 +17,8 @@ from django.conf import settings
 from django.utils.translation.template import templatize
 
 ROOT = Path(settings.BASE_DIR)
-LANGUAGES = ["ru", "kk"]
-NPLURALS = {"ru": 3, "kk": 2}
+LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+NPLURALS = {"ru": 3, "kk": 2}  # gettext's plural forms each language needs (CLDR: ru one/few/many, kk one/other)
 IGNORED = [line.strip() for line in (ROOT / "locale/ignore.txt").read_text().splitlines() if line.strip()]
 KEYWORDS = {
     "_": None, "gettext": None, "gettext_lazy": None, "gettext_noop": None,
