@@ -283,3 +283,25 @@ def test_no_english_word_is_left_on_a_russian_or_kazakh_page(client, seeded, lan
 def test_the_english_check_sees_english(client, seeded):
     html = client.get(url("content:privacy", "en")).content.decode()
     assert "collect" in english_words(html, untranslated_content())
+
+
+@pytest.mark.parametrize("language, heading", [("ru", "Что-то пошло не так"), ("kk", "Бірдеңе дұрыс болмады")])
+def test_the_server_error_page_is_in_the_visitors_language(language, heading):
+    from django.template.loader import render_to_string
+
+    with translation.override(language):
+        html = render_to_string("500.html")
+    assert f'<html lang="{language}">' in html and heading in html
+
+
+def test_no_page_sets_the_language_cookie_until_the_visitor_chooses_a_language(client, seeded):
+    # The privacy page's promise: that cookie exists only once the switcher is used.
+    signature = SignatureFactory(petition=seeded)
+    for name, kwargs in public_pages(seeded, signature).values():
+        for language in LANGUAGES:
+            response = client.get(url(name, language, **kwargs), HTTP_ACCEPT_LANGUAGE="ru")
+            assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert settings.LANGUAGE_COOKIE_NAME not in client.get("/", HTTP_ACCEPT_LANGUAGE="kk").cookies
+    chosen = client.post(reverse("set_language"), {"language": "ru", "next": "/en/"})
+    cookie = chosen.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"

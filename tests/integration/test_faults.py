@@ -14,12 +14,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.urls import reverse
 
 from campaign.petitions.models import Signature
 from campaign.petitions.services import canonical_email
 
 from .stack import Visitor, confirm_link, wait_for
-from django.urls import reverse
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

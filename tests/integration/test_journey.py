@@ -2,11 +2,11 @@
 worker and an SMTP server, over HTTP as a browser behind the production proxy would do it."""
 
 import pytest
+from django.urls import reverse
 
 from campaign.petitions.models import Signature
 
 from .stack import Visitor, confirm_link, wait_for
-from django.urls import reverse
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,9 @@ address, name and IP address after a full journey.
 import logging
 
 import pytest
+from django.urls import reverse
 
 from .stack import Visitor, confirm_link, wait_for
-from django.urls import reverse
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

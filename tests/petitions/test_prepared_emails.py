@@ -10,6 +10,7 @@ import string
 import pytest
 from django.core.mail.message import sanitize_address
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -21,7 +22,6 @@ from campaign.petitions.models import Signature
 from campaign.petitions.tokens import confirm_token_make, confirm_token_read, unsubscribe_token_make, unsubscribe_token_read
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.hostile.corpus import HOSTILE
-from django.utils import translation
 
 def _accepted(value: str) -> str | None:
     """The name as signing would store it, or None if the form refuses it."""

@@ -10,12 +10,12 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from campaign.petitions import services
 from campaign.petitions.models import Petition, Signature
 from campaign.petitions.tokens import unsubscribe_token_make
 from tests.factories import PetitionFactory, SignatureFactory
-from django.utils import translation
 
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
 
