@@ -1,11 +1,12 @@
 # `make run`: install, migrate, seed, print a local admin login, serve on http://127.0.0.1:8000
 # `make test`: the whole test suite
 # `make pin-images`: pin the images docker-compose.yml and the Dockerfile pull by digest (needs Docker)
+# `make messages`: update locale/*/LC_MESSAGES/django.po from the code and compile django.mo (needs GNU gettext)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install bench pin-images
+.PHONY: run test install bench pin-images messages
 
 install: $(VENV)/.installed
 
@@ -33,3 +34,10 @@ bench: install
 
 pin-images:
 	sh scripts/pin-images.sh .
+
+# Staff-only code and templates (locale/ignore.txt) stay in English and out of the catalogues.
+LOCALE_IGNORE = $(foreach pattern,$(shell cat locale/ignore.txt),-i '$(pattern)')
+
+messages: install
+	$(PY) manage.py makemessages -l ru -l kk --no-location --no-obsolete $(LOCALE_IGNORE)
+	$(PY) manage.py compilemessages -l ru -l kk -i '.venv/*'

@@ -44,7 +44,7 @@ def start(setting, port, env):
 
 def main():
     a, b = sys.argv[1], sys.argv[2]
-    path = sys.argv[3] if len(sys.argv) > 3 else "/"
+    path = sys.argv[3] if len(sys.argv) > 3 else "/en/"
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 6
     rate = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     env = stack_env("bench-ab-" + "k" * 40)
@@ -60,7 +60,7 @@ def main():
                 proc = procs[PORTS.index(port)]
                 before = sum(run._tree_cpu(run._proc_table(), proc.pid).values())
                 if path == "sign":  # the signing POST, with a CSRF pair from this server
-                    sign_path = f"/petitions/{SLUG}/"
+                    sign_path = f"/en/petitions/{SLUG}/"
                     result = wrk(sign_path, seconds=5, script="sign.lua", env=sign_env(sign_path, run_tag("ab"), csrf_pair(), rate=rate))
                 else:
                     result = wrk(path, seconds=5)

@@ -21,7 +21,7 @@ SLUG = "free-kazakhstan-detainees"
 client = Client(HTTP_HOST="127.0.0.1")
 captured = {}
 with CaptureQueriesContext(connection) as queries:
-    client.get(f"/petitions/{SLUG}/")
+    client.get(f"/en/petitions/{SLUG}/")
 captured["sign page"] = list(queries)
 with CaptureQueriesContext(connection) as queries:
     client.get(f"/petitions/{SLUG}/count.json")
@@ -31,7 +31,7 @@ with CaptureQueriesContext(connection) as queries:
     from django.core.cache import cache
 
     cache.clear()
-    client.get("/")
+    client.get("/en/")
 captured["home page (cache miss)"] = list(queries)
 
 report = {}

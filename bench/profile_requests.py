@@ -39,7 +39,7 @@ SLUG = "free-kazakhstan-detainees"
 kind = sys.argv[1]
 count = int(sys.argv[2]) if len(sys.argv) > 2 else 300
 client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
-page = client.get(f"/petitions/{SLUG}/")
+page = client.get(f"/en/petitions/{SLUG}/")
 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
 cookie = client.cookies["csrftoken"].value
 counter = itertools.count()
@@ -49,7 +49,7 @@ run = f"prof{os.getpid()}"
 def one():
     n = next(counter)
     if kind in ("sign", "bare"):
-        path = f"/petitions/{SLUG}/" if kind == "sign" else "/bench/bare-insert/"
+        path = f"/en/petitions/{SLUG}/" if kind == "sign" else "/bench/bare-insert/"
         data = {
             "csrfmiddlewaretoken": token, "name": f"Profile {'abcdefghij'[n % 10]}{'klmnopqrst'[n // 10 % 10]}{'uvwxyz'[n // 100 % 6]}",
             "email": f"{run}.{n}@d{n % 997}.bench.example", "country": "KZ", "show_publicly": "on", "website": "",
@@ -60,7 +60,7 @@ def one():
         )
         assert response.status_code == 302, response.status_code
     elif kind == "home":
-        assert client.get("/").status_code == 200
+        assert client.get("/en/").status_code == 200
     elif kind == "static":
         assert client.get("/bench/static/?bytes=27000").status_code == 200
     elif kind == "count":

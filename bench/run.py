@@ -53,6 +53,9 @@ BASE = f"http://127.0.0.1:{WEB_PORT}"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/campaign_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
 SLUG = "free-kazakhstan-detainees"
+# Public pages are under a language prefix (campaign/urls.py); / only redirects to one.
+HOME_PATH = "/en/"
+SIGN_PATH = f"/en/petitions/{SLUG}/"
 CONNECTIONS = 64
 WRK_THREADS = 2
 SCENARIOS = ["signing", "email", "pages", "scale", "export"]
@@ -337,7 +340,7 @@ def cpu_ratio(subject, baseline, part="gunicorn"):
 
 def csrf_pair(base=None):
     """One token/cookie pair, fetched like a browser does and valid for every request."""
-    with urllib.request.urlopen(f"{base or BASE}/petitions/{SLUG}/", timeout=10) as response:
+    with urllib.request.urlopen(f"{base or BASE}{SIGN_PATH}", timeout=10) as response:
         cookies = " ".join(response.headers.get_all("Set-Cookie") or [])
         body = response.read().decode()
     cookie = re.search(r"csrftoken=([^;\s]+)", cookies).group(1)
@@ -399,7 +402,7 @@ def target(name, value, op, limit):
 def scenario_signing(ctx):
     seconds = ctx.seconds
     csrf = csrf_pair()
-    sign_path = f"/petitions/{SLUG}/"
+    sign_path = SIGN_PATH
     tag = run_tag("s")
     sink_command("XRESET")
 
@@ -565,9 +568,12 @@ def raw_smtp(ctx, count, size):
 
 
 def scenario_pages(ctx):
+    """Each page against a static response of its size, served by the same gunicorn."""
     seconds = max(5, ctx.seconds // 3)
     result = {"targets": []}
-    for name, path, kind in (("home", "/", "html"), ("count", f"/petitions/{SLUG}/count.json", "json")):
+    # The home page in each language (each its own cached copy), and the language-neutral count.
+    pages = [("home", HOME_PATH, "html"), ("home_ru", "/ru/", "html"), ("home_kk", "/kk/", "html")]
+    for name, path, kind in pages + [("count", f"/petitions/{SLUG}/count.json", "json")]:
         size = fetch_size(path)
         static = f"/bench/static/?bytes={size}&type={kind}"
         page, baseline = bracketed(
@@ -619,11 +625,11 @@ def scenario_scale(ctx):
     start_empty_stack(ctx)
     result = {"rows": ctx.rows, "load_seconds": load_seconds, "targets": []}
     try:
-        sign_path = f"/petitions/{SLUG}/"
+        sign_path = SIGN_PATH
         csrf = {BASE: csrf_pair(BASE), EMPTY_BASE: csrf_pair(EMPTY_BASE)}
 
         def home(base):
-            return lambda secs: measured(ctx, lambda: wrk("/", seconds=secs, base=base))
+            return lambda secs: measured(ctx, lambda: wrk(HOME_PATH, seconds=secs, base=base))
 
         def signing(base):
             return lambda secs: measured(ctx, lambda: wrk(

@@ -36,7 +36,7 @@ def bare_insert(request):
         email_state=Signature.EmailState.NONE,  # no email owed: the baseline sends nothing
         email_due_at=timezone.now(),
     )
-    return HttpResponse(status=302, headers={"Location": "/"})
+    return HttpResponse(status=302, headers={"Location": "/en/"})
 
 
 @lru_cache(maxsize=8)

@@ -54,14 +54,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Outside the locale middleware, so its redirects (/ to /ru/) carry the header too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, choosing Kazakh or Russian over English when a browser offers both (see the module).
+    "campaign.content.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -228,10 +230,24 @@ SESSION_SAVE_EVERY_REQUEST = True  # so the two hours count from the last reques
 SESSION_COOKIE_HTTPONLY = True
 
 # --- Internationalisation ---------------------------------------------------------------
+# Public pages live under /en/, /ru/ and /kk/ (i18n_patterns in campaign/urls.py); staff pages
+# are unprefixed. Adding a language: README, "Languages".
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("kk", _("Kazakh"))]
+# Offered by a browser beside English, these win over it, whatever the q-values say: most of the
+# people this campaign is for read Russian or Kazakh first (campaign/content/locale.py).
+LANGUAGES_PREFERRED_OVER_DEFAULT = ["kk", "ru"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Numbers are grouped by the templates that show counts (humanize's intcomma, per locale:
+# "10 000" in Russian); a global separator would also group numbers in attributes.
+USE_THOUSAND_SEPARATOR = False
+# Formats Django lacks (Kazakh numbers); others come from Django's own locale modules.
+FORMAT_MODULE_PATH = ["campaign.formats"]
+# Only set when a visitor picks a language with the switcher; a year, like Django's default.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_TZ = True
 
@@ -270,6 +286,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 else:
     # HSTS on every page, also in development, but short so a laptop is not pinned to https.

@@ -1,18 +1,30 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from campaign.content.views import healthz
+from campaign.content.views import healthz, language_choose
+from campaign.petitions.views import count
 
+# Language-neutral and staff URLs are unprefixed; every public page is under /en/, /ru/ or /kk/
+# (below), so a shared link opens in the language it was shared in. `/` and any unprefixed
+# public path redirect to the visitor's language (campaign/content/locale.py).
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "img/favicon.svg", permanent=True)),
+    # The language switcher's form posts here (a POST without JavaScript); it sets the language
+    # cookie and redirects to the same page in the chosen language.
+    path("language/", language_choose, name="set_language"),
+    # One URL for the count in every language: cached once, and embeds on partner sites keep working.
+    path("petitions/<slug:slug>/count.json", count, name="petition_count"),
     # Staff pages outside the admin's own URLs come first: the admin claims everything under staff/.
     path("staff/moderation/", include("campaign.petitions.moderation_urls")),
     path("staff/exports/", include("campaign.petitions.export_urls")),
     path("staff/", admin.site.urls),
+]
+urlpatterns += i18n_patterns(
     path("petitions/", include("campaign.petitions.urls")),
     path("", include("campaign.content.urls")),
-]
+)

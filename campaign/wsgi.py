@@ -38,9 +38,10 @@ def warm_up() -> None:
     engines["django"].engine.template_context_processors  # noqa: B018 - imports the context processors
     for name in ("base.html", "content/home.html", "petitions/sign.html", "petitions/thanks.html", "petitions/confirm.html"):
         get_template(name)
-    with translation.override(settings.LANGUAGE_CODE):
-        formats.get_format("DATE_FORMAT")  # the language's format module
-        render_crispy_form(SignatureForm(action="/"), context={"csrf_token": "warm-up"})
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):  # its catalogue, format module and sorted country list
+            formats.get_format("DATE_FORMAT")
+            render_crispy_form(SignatureForm(action="/"), context={"csrf_token": "warm-up"})
 
 
 warm_up()

@@ -8,7 +8,9 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import get_language
+from django.views.i18n import set_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -90,6 +92,15 @@ def sources(request):
 @require_safe
 def privacy(request):
     return render(request, "content/privacy.html")
+
+
+def language_choose(request):
+    """Django's set_language (sets the language cookie, redirects to `next` in the chosen
+    language), with `next` read in its own language: Django resolves it in the active one,
+    which on this unprefixed URL is the browser's, and would leave /ru/... untranslated."""
+    next_url = request.POST.get("next", "")
+    with translation.override(translation.get_language_from_path(next_url) or translation.get_language()):
+        return set_language(request)
 
 
 def csrf_failure(request, reason=""):

@@ -42,25 +42,34 @@ def _kind(signature: Signature) -> str | None:
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_:-]+")
 
 
-@lru_cache(maxsize=16)
-def _route(name: str, script_prefix: str, urlconf) -> tuple[str, str]:
-    """The path for `name` around its token, reversed once: two reverse() calls were a fifth
-    of the CPU time of preparing each email."""
-    before, _, after = reverse(name, kwargs={"token": "tokenmarker"}).rpartition("tokenmarker")
+@lru_cache(maxsize=32)
+def _route(name: str, language: str, script_prefix: str, urlconf) -> tuple[str, str]:
+    """The path for `name` around its token in `language` (/ru/petitions/confirm/...), reversed
+    once: two reverse() calls were a fifth of the CPU time of preparing each email."""
+    with translation.override(language):
+        before, _, after = reverse(name, kwargs={"token": "tokenmarker"}).rpartition("tokenmarker")
     return before, after
 
 
-def _link(name: str, token: str) -> str:
+def _link(name: str, token: str, language: str) -> str:
     if not _TOKEN_CHARS.fullmatch(token):
-        return settings.SITE_URL + reverse(name, kwargs={"token": token})
-    before, after = _route(name, get_script_prefix(), get_urlconf())
+        with translation.override(language):
+            return settings.SITE_URL + reverse(name, kwargs={"token": token})
+    before, after = _route(name, language, get_script_prefix(), get_urlconf())
     return settings.SITE_URL + before + token + after
 
 
-def _links(signature_id: int) -> tuple[str, str]:
-    confirm = _link("petitions:confirm", confirm_token_make(signature_id=signature_id))
-    unsubscribe = _link("petitions:unsubscribe", unsubscribe_token_make(signature_id=signature_id))
+def _links(signature_id: int, language: str) -> tuple[str, str]:
+    """The confirm and unsubscribe links, opening in the signer's language."""
+    confirm = _link("petitions:confirm", confirm_token_make(signature_id=signature_id), language)
+    unsubscribe = _link("petitions:unsubscribe", unsubscribe_token_make(signature_id=signature_id), language)
     return confirm, unsubscribe
+
+
+def email_language(signature: Signature) -> str:
+    """The signer's language if the site still offers it, else the default: a link into a
+    language the site no longer serves would be a 404."""
+    return signature.language if signature.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 # An ASCII address made of RFC 5322 atoms, and no RFC 2047 encoded word (which Django's parser
@@ -83,18 +92,19 @@ def _compose(
     *, kind: str, petition: Petition, language: str, keep_updated: bool, to: str, first_name: str,
     confirm_url: str, unsubscribe_url: str, html_values: dict | None = None, headers: dict | None = None,
 ) -> EmailMultiAlternatives:
-    context = {
-        "language": language,
-        "petition": petition,
-        "first_name": first_name,
-        "confirm_url": confirm_url,
-        "petition_url": settings.SITE_URL + petition.get_absolute_url(),
-        "unsubscribe_url": unsubscribe_url,
-        "keep_updated": keep_updated,
-        "max_age_days": settings.PETITION_CONFIRM_MAX_AGE // 86400,
-        "site_url": settings.SITE_URL,
-    }
+    # Everything in the signer's language: the texts, and the links into the site.
     with translation.override(language):
+        context = {
+            "language": language,
+            "petition": petition,
+            "first_name": first_name,
+            "confirm_url": confirm_url,
+            "petition_url": settings.SITE_URL + petition.get_absolute_url(),
+            "unsubscribe_url": unsubscribe_url,
+            "keep_updated": keep_updated,
+            "max_age_days": settings.PETITION_CONFIRM_MAX_AGE // 86400,
+            "site_url": settings.SITE_URL,
+        }
         subject = " ".join(render_to_string(f"petitions/email/{kind}_subject.txt", context).split())
         text = render_to_string(f"petitions/email/{kind}.txt", context)
         html = render_to_string(f"petitions/email/{kind}.html", {**context, **(html_values or {})})
@@ -122,9 +132,10 @@ def build_signature_email(signature: Signature) -> EmailMultiAlternatives | None
     kind = _kind(signature)
     if kind is None:
         return None
-    confirm_url, unsubscribe_url = _links(signature.pk)
+    language = email_language(signature)
+    confirm_url, unsubscribe_url = _links(signature.pk, language)
     return _compose(
-        kind=kind, petition=signature.petition, language=signature.language, keep_updated=signature.keep_updated,
+        kind=kind, petition=signature.petition, language=language, keep_updated=signature.keep_updated,
         to=signature.email, first_name=signature.first_name, confirm_url=confirm_url, unsubscribe_url=unsubscribe_url,
     )
 
@@ -187,12 +198,13 @@ def prepared_signature_email(signature: Signature) -> PreparedEmail | None:
         return None
     petition = signature.petition
     encoding = settings.DEFAULT_CHARSET
+    language = email_language(signature)
     template = _template(
-        kind, petition.pk, petition.title, petition.slug, signature.language, signature.keep_updated,
+        kind, petition.pk, petition.title, petition.slug, language, signature.keep_updated,
         (settings.SITE_URL, settings.DEFAULT_FROM_EMAIL, settings.PETITION_CONFIRM_MAX_AGE, encoding),
     )
     to_addr = recipient_address(signature.email, encoding)
-    confirm_url, unsubscribe_url = _links(signature.pk)
+    confirm_url, unsubscribe_url = _links(signature.pk, language)
     first_name = signature.first_name
     values = {
         "to": to_addr,

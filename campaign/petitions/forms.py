@@ -6,12 +6,14 @@ import unicodedata
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout, Submit
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.functional import cached_property
-from django.utils.translation import gettext_lazy as _
-from django_countries import countries
+from django.utils.translation import get_language, gettext, gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
 from .abuse import URL_PATTERN, has_forbidden_chars
+from .countries import country_choices
 from .services import canonical_email
 
 
@@ -30,7 +32,7 @@ class SharedChoicesField(LazyTypedChoiceField):
 
     Django deep-copies each field's choices, and re-normalises its widget's, for every form
     it builds; for ~250 countries that was a fifth of the CPU time of a signature. Nothing
-    changes these choices per form, so sharing them is safe.
+    changes these choices per form but their language (`use_choices`), so sharing them is safe.
     """
 
     def __deepcopy__(self, memo):
@@ -44,17 +46,32 @@ class SharedChoicesField(LazyTypedChoiceField):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._key_set()  # here, so every form's copy of the field shares it
+        # Every language's list has the same keys: computed here once, shared by every copy.
+        self._keys = frozenset(str(key) for key, _label in self.choices)
 
-    def _key_set(self) -> frozenset:
-        choices = self.choices
-        if self.__dict__.get("_keys_of") is not choices:  # computed for other choices, or never
-            self._keys, self._keys_of = frozenset(str(key) for key, _label in choices), choices
-        return self._keys
+    def use_choices(self, choices) -> None:
+        """Other labels for the same keys (another language), already normalised: set without
+        Django's per-form normalisation."""
+        self._choices = self.widget.choices = choices
 
     def valid_value(self, value):
         # One set lookup, where Django walks the ~250 choices comparing each (lazily translated) pair.
-        return str(value) in self._key_set()
+        return str(value) in self._keys
+
+
+_country_choices_with_prompt: dict[str, list] = {}
+
+
+def country_choices_with_prompt(language: str) -> list[tuple[str, str]]:
+    """The country list in `language` (names and order), after a prompt: built once per language."""
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    choices = _country_choices_with_prompt.get(language)
+    if choices is None:
+        with translation.override(language):
+            choices = [("", gettext("Choose your country")), *country_choices(language)]
+        _country_choices_with_prompt[language] = choices
+    return choices
 
 
 class SignatureForm(forms.Form):
@@ -79,7 +96,7 @@ class SignatureForm(forms.Form):
     )
     country = SharedChoicesField(
         label=_("Country"),
-        choices=[("", _("Choose your country"))] + list(countries),
+        choices=country_choices_with_prompt("en"),
         error_messages={"required": _("Please choose your country."), "invalid_choice": _("Please choose your country from the list.")},
     )
     show_publicly = forms.BooleanField(
@@ -96,6 +113,7 @@ class SignatureForm(forms.Form):
     def __init__(self, *args, action: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.action = action
+        self.fields["country"].use_choices(country_choices_with_prompt(get_language() or "en"))
 
     @cached_property
     def helper(self) -> FormHelper:

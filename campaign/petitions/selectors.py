@@ -4,8 +4,8 @@ import time
 
 from django.conf import settings
 from django.db import connection
-from django_countries import countries
 
+from .countries import country_name
 from .models import Petition, Signature
 
 
@@ -78,5 +78,6 @@ def signatures_recent_public(*, petition: Petition, limit: int = 10) -> list[dic
         .order_by("-confirmed_at")
         .values_list("name", "country")[:limit]
     )
-    return [{"first_name": name.split()[0] if name else "", "country": countries.name(code)} for name, code in rows]
+    # The country's name in the page's language (Kazakh included, which django-countries lacks).
+    return [{"first_name": name.split()[0] if name else "", "country": country_name(code)} for name, code in rows]
 

@@ -11,5 +11,4 @@ urlpatterns = [
     path("<slug:slug>/thanks/", views.thanks, name="thanks"),
     path("<slug:slug>/confirmed/", views.confirmed, name="confirmed"),
     path("<slug:slug>/resend/", views.resend, name="resend"),
-    path("<slug:slug>/count.json", views.count, name="count"),
 ]

@@ -11,6 +11,7 @@ import logging
 import re
 
 import pytest
+from django.urls import reverse
 
 from .stack import Visitor, confirm_link, wait_for
 
@@ -41,7 +42,7 @@ def test_a_full_journey_leaves_no_email_name_or_ip_address_in_any_log(seeded, ma
     # Signing again and asking for the link again: both send a fresh email.
     again = visitor.get(sign_url)
     assert visitor.submit(again, sign_url, {"name": NAME, "email": ADDRESS.lower(), "country": "KZ"}).status_code == 302
-    resend_page = visitor.get(f"/petitions/{seeded.slug}/resend/")
+    resend_page = visitor.get(reverse("petitions:resend", kwargs={"slug": seeded.slug}))
     assert visitor.submit(resend_page, resend_page.url, {"email": ADDRESS}).status_code == 200
 
     message = smtp.to(ADDRESS)[0].message
@@ -53,7 +54,7 @@ def test_a_full_journey_leaves_no_email_name_or_ip_address_in_any_log(seeded, ma
     unsubscribe_url = message["List-Unsubscribe"].strip().strip("<>")
     assert visitor.request("POST", unsubscribe_url, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     wait_for(
-        lambda: visitor.get(f"/petitions/{seeded.slug}/count.json").json()["count"] == 1, timeout=30,
+        lambda: visitor.get(reverse("petition_count", kwargs={"slug": seeded.slug})).json()["count"] == 1, timeout=30,
         what="the count to move", diagnostics=stack.tails,
     )
     wait_for(lambda: len(smtp.to(ADDRESS)) >= 2, timeout=30, what="the second email", diagnostics=stack.tails)

@@ -77,7 +77,7 @@ def test_a_moderator_clears_a_bot_burst_from_the_dashboard_in_the_browser(page, 
     assert "60 signatures rejected" in page.locator("#content").inner_text()
 
     services.signature_counts_update()
-    count = page.request.get(live_server.url + reverse("petitions:count", kwargs={"slug": petition.slug}))
+    count = page.request.get(live_server.url + reverse("petition_count", kwargs={"slug": petition.slug}))
     assert count.json()["count"] == 10
 
     # A page with work in progress reloads itself (from a static script) until the work is done.

@@ -36,7 +36,7 @@ def test_a_burst_of_500_bots_from_one_subnet_is_found_invalidated_audited_and_re
     for i in range(60):
         SignatureFactory(petition=petition, ip_address=f"192.0.2.{i + 1}", confirmed=True, country="KZ")
     counted()
-    count_url = reverse("petitions:count", kwargs={"slug": petition.slug})
+    count_url = reverse("petition_count", kwargs={"slug": petition.slug})
     assert client.get(count_url).json()["count"] == 240
 
     # The moderator opens the dashboard and sees the subnet at the top of the last hour.

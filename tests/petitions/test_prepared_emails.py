@@ -10,6 +10,7 @@ import string
 import pytest
 from django.core.mail.message import sanitize_address
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -141,7 +142,9 @@ def test_the_recipient_address_is_what_django_would_write_for_it(address):
 def test_a_link_is_the_url_reverse_gives_for_its_token(name, token, settings):
     for site in ("http://127.0.0.1:8000", "https://free.example.org", "https://tokenmarker.example.org/sub"):
         settings.SITE_URL = site
-        assert _link(name, token) == site + reverse(name, kwargs={"token": token})
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                assert _link(name, token, language) == site + reverse(name, kwargs={"token": token})
 
 
 @given(ADDRESS_LIKE)
