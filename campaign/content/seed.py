@@ -141,7 +141,8 @@ def seed_campaign() -> dict[str, Counter]:
 
     from campaign.petitions.services import petition_seed
 
-    counts["created"]["petitions"] += petition_seed(**seed_data.PETITION)
+    if petition_seed(**seed_data.PETITION):
+        counts["created"]["petitions"] += 1
     if counts["created"] or counts["updated"]:
         services.content_changed()
     return counts
