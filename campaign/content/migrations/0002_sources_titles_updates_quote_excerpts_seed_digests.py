@@ -4,6 +4,14 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def titles_back_from_descriptions(apps, schema_editor):
+    """Going back to sources that must have a title: an unchecked one takes its description."""
+    Source = apps.get_model("content", "Source")
+    for source in Source.objects.filter(title=""):
+        source.title = source.description[:300]
+        source.save(update_fields=["title"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -127,4 +135,5 @@ class Migration(migrations.Migration):
             name='sources',
             field=models.ManyToManyField(related_name='updates', to='content.source', verbose_name='sources'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, titles_back_from_descriptions),
     ]
