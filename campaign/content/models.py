@@ -1,32 +1,67 @@
-"""The case the campaign makes: its text, timeline, demands, quotes and sources.
+"""The case the campaign makes: its text, timeline, demands, quotes, sources and updates.
 
-Every row carries a stable `key` so the seed can add what is missing without ever
-overwriting what an editor changed.
+Rows the seed creates carry a stable `key` and `seed_digest`, the hash of the values the
+seed last wrote: a row whose values still hash to it is untouched, and the seed may bring it
+up to date; any other row was edited in the admin and stays as the editor left it.
 """
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+SEED_DIGEST_HELP = _("Hash of the values the seed last wrote; set by the seed, not by editors.")
+
+
+def _seed_digest_field():
+    return models.CharField(_("seeded version"), max_length=64, blank=True, editable=False, help_text=SEED_DIGEST_HELP)
+
 
 class Source(models.Model):
     key = models.SlugField(_("key"), max_length=80, unique=True)
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(
+        _("title as the publisher gives it"),
+        max_length=300,
+        blank=True,
+        help_text=_("Exactly as published; shown in quotation marks. Leave empty if you cannot check it."),
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the document is, in our words, when its exact title is not known. Shown without quotation marks."),
+    )
+    kind = models.CharField(_("kind of document"), max_length=80, blank=True, help_text=_("For example “Press release”."))
     publisher = models.CharField(_("publisher"), max_length=200)
-    url = models.URLField(_("address"), blank=True)
+    url = models.URLField(_("address"), max_length=500, blank=True)
+    archive_url = models.URLField(
+        _("archived copy"), max_length=500, blank=True, help_text=_("An address of an archived copy, for example on web.archive.org.")
+    )
     published_label = models.CharField(
         _("publication date as shown"), max_length=60, help_text=_("For example “20 January 2022”.")
     )
     published_on = models.DateField(_("publication date"), null=True, blank=True)
     note = models.TextField(_("what it supports"), blank=True)
+    seed_digest = _seed_digest_field()
 
     class Meta:
         ordering = ["published_on", "title"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(title="", description=""), name="content_source_title_or_description"
+            )
+        ]
 
     def __str__(self):
-        return f"{self.publisher}: {self.title}"
+        return f"{self.publisher}: {self.title or self.description}"
+
+    def clean(self):
+        if not self.title and not self.description:
+            raise ValidationError(_("Give the publisher's exact title or, if you cannot check it, a description."))
 
     def get_absolute_url(self):
         return reverse("content:sources") + f"#source-{self.key}"
@@ -39,9 +74,18 @@ class Campaign(models.Model):
     what_happened = models.TextField(_("what happened"), help_text=_("Paragraphs separated by a blank line."))
     why_it_matters = models.TextField(_("why it matters"), help_text=_("Paragraphs separated by a blank line."))
     call_to_action = models.TextField(_("call to action"))
-    share_text = models.CharField(_("share text"), max_length=200)
+    share_text = models.CharField(
+        _("share text"), max_length=200, help_text=_("The description search engines and shared links show.")
+    )
+    reviewed_on = models.DateField(
+        _("case text last reviewed"),
+        null=True,
+        blank=True,
+        help_text=_("When someone last checked this text against the sources. Shown on the home page."),
+    )
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="campaigns")
     is_published = models.BooleanField(_("published"), default=True)
+    seed_digest = _seed_digest_field()
 
     class Meta:
         verbose_name = _("campaign")
@@ -62,6 +106,7 @@ class TimelineEntry(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
     source = models.ForeignKey(Source, on_delete=models.PROTECT, verbose_name=_("source"))
+    seed_digest = _seed_digest_field()
 
     class Meta:
         ordering = ["date", "id"]
@@ -80,15 +125,24 @@ class Demand(models.Model):
         AMNESTY = "amnesty", _("Amnesty International")
         EUROPARL = "europarl", _("European Parliament")
 
+    class Addressee(models.TextChoices):
+        KAZAKHSTAN = "kazakhstan", _("To the authorities of Kazakhstan")
+        INTERNATIONAL = "international", _("To the EU and the international community")
+
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="demands", verbose_name=_("campaign"))
     key = models.SlugField(_("key"), max_length=80, unique=True)
     organisation = models.CharField(_("organisation"), max_length=20, choices=Organisation.choices)
+    addressee = models.CharField(
+        _("addressed to"), max_length=20, choices=Addressee.choices, default=Addressee.KAZAKHSTAN,
+        help_text=_("Whom the organisation asked: the demand is shown under that heading."),
+    )
     text = models.TextField(_("text"))
     source = models.ForeignKey(Source, on_delete=models.PROTECT, verbose_name=_("source"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    seed_digest = _seed_digest_field()
 
     class Meta:
-        ordering = ["organisation", "position", "id"]
+        ordering = ["organisation", "-addressee", "position", "id"]
         verbose_name = _("demand")
         verbose_name_plural = _("demands")
 
@@ -99,14 +153,42 @@ class Demand(models.Model):
         return reverse("content:demands") + f"#demand-{self.key}"
 
 
+ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.)\s*")
+_SPACES = re.compile(r"\s+")
+
+
+def quotation_is_verbatim(quotation: str, excerpt: str) -> bool:
+    """Whether `quotation` is `excerpt`'s own words: its parts between ellipses ("…" or "...")
+    each occur verbatim in the excerpt, in the same order and without overlapping. Runs of
+    whitespace count as one space; nothing else is forgiven (not quotation marks, not case)."""
+    text = _SPACES.sub(" ", excerpt).strip()
+    parts = [part for part in (_SPACES.sub(" ", p).strip() for p in ELLIPSIS.split(quotation)) if part]
+    if not parts:
+        return False
+    start = 0
+    for part in parts:
+        found = text.find(part, start)
+        if found < 0:
+            return False
+        start = found + len(part)
+    return True
+
+
 class Quote(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="quotes", verbose_name=_("campaign"))
     key = models.SlugField(_("key"), max_length=80, unique=True)
     speaker = models.CharField(_("speaker"), max_length=200)
-    role = models.CharField(_("role"), max_length=300, blank=True)
-    text = models.TextField(_("text"))
+    role = models.CharField(_("role or context"), max_length=300, blank=True)
+    text = models.TextField(
+        _("quotation"),
+        help_text=_("Word for word from the excerpt below; mark a cut with “…”, and never cut where it changes the meaning."),
+    )
+    excerpt = models.TextField(
+        _("source excerpt"), help_text=_("The passage of the source the quotation comes from, copied exactly.")
+    )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, verbose_name=_("source"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    seed_digest = _seed_digest_field()
 
     class Meta:
         ordering = ["position", "id"]
@@ -115,3 +197,40 @@ class Quote(models.Model):
 
     def __str__(self):
         return f"{self.speaker}: {self.text[:60]}"
+
+    def clean(self):
+        if not quotation_is_verbatim(self.text, self.excerpt):
+            raise ValidationError(
+                {
+                    "text": _(
+                        "This quotation is not word for word from its source excerpt. Copy the words exactly, "
+                        "and join the parts you keep with “…”, in the order they appear."
+                    )
+                }
+            )
+
+
+class Update(models.Model):
+    """A dated, sourced note on where things stand, which organizers publish from the admin."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="updates", verbose_name=_("campaign"))
+    key = models.SlugField(
+        _("key"), max_length=80, unique=True, null=True, blank=True, help_text=_("Set by the seed; leave empty.")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    as_of = models.DateField(_("as of"), help_text=_("The date the facts in this update were true."))
+    body = models.TextField(_("text"), help_text=_("Paragraphs separated by a blank line. Name the source of every figure."))
+    sources = models.ManyToManyField(Source, verbose_name=_("sources"), related_name="updates")
+    is_published = models.BooleanField(_("published"), default=False, help_text=_("Shown on the home page when ticked."))
+    seed_digest = _seed_digest_field()
+
+    class Meta:
+        ordering = ["-as_of", "-id"]
+        verbose_name = _("update")
+        verbose_name_plural = _("updates")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("content:home") + f"#update-{self.pk}"

@@ -1,8 +1,13 @@
 """Reads for the public pages."""
 
+import time
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch
 
-from .models import Campaign, Demand, Quote, Source, TimelineEntry
+from .models import Campaign, Demand, Quote, Source, TimelineEntry, Update
+from .services import CONTENT_VERSION_KEY
 
 
 def campaign_published() -> Campaign | None:
@@ -12,6 +17,7 @@ def campaign_published() -> Campaign | None:
             Prefetch("demands", queryset=Demand.objects.select_related("source")),
             Prefetch("quotes", queryset=Quote.objects.select_related("source")),
             Prefetch("timeline", queryset=TimelineEntry.objects.select_related("source")),
+            Prefetch("updates", queryset=Update.objects.filter(is_published=True).prefetch_related("sources"), to_attr="published_updates"),
             "sources",
         )
         .order_by("pk")
@@ -21,3 +27,21 @@ def campaign_published() -> Campaign | None:
 
 def sources_all():
     return Source.objects.all()
+
+
+# The version is read from the shared cache at most once per PETITION_READ_CACHE_SECONDS in
+# each process, like the petition's row: a surge of home page views costs no extra round trip.
+_version: list = [0.0, None]  # [read again after, version]
+
+
+def content_version():
+    seconds = settings.PETITION_READ_CACHE_SECONDS
+    now = time.monotonic()
+    if seconds > 0 and _version[0] > now:
+        return _version[1]
+    try:
+        value = cache.get(CONTENT_VERSION_KEY)
+    except Exception:  # noqa: BLE001 - the cache is down: the page falls back to its own expiry
+        value = None
+    _version[:] = [now + seconds, value]
+    return value

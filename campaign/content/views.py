@@ -32,16 +32,19 @@ def _campaign_or_404():
 # in the shared cache, and served with only the visitor's own CSRF token and preselected
 # country put in: no query (the petition's row is a second old at most, see
 # petitions.selectors) and no template, instead of ~8 queries and ~40 ms of templates.
-# Edits to the case show within a minute; the count and the recent signers whenever the
-# counter moves the count.
+# Every committed change to the content (an organizer's save in the admin, the seed) gives
+# it a new version (content.services.content_changed), which is part of the state: the next
+# view after that, within the second a process keeps the version, renders the page afresh.
+# The count and the recent signers show whenever the counter moves the count.
 HOME_CACHE_SECONDS = 60
 CSRF_HOLE = "csrf-token-rendered-per-request-3f9c1e"
 NO_COUNTRY = '<option value="" selected>'
-_pages: dict[str, tuple] = {}  # language -> (petition state, expires at, html); bounded by LANGUAGES
+_pages: dict[str, tuple] = {}  # language -> (content and petition state, expires at, html); bounded by LANGUAGES
 
 
-def _home_state(petition) -> tuple | None:
-    return petition and (petition.pk, petition.signature_count, petition.is_open, petition.goal, petition.title, petition.text)
+def _home_state(petition) -> tuple:
+    petition_state = petition and (petition.pk, petition.signature_count, petition.is_open, petition.goal, petition.title, petition.text)
+    return (selectors.content_version(), petition_state)
 
 
 def _home_html(request, petition, state) -> str:

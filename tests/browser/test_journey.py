@@ -21,7 +21,7 @@ def sign_confirm_and_see_the_count(site, tab, live_server, *, email: str, screen
     services.signature_counts_update()
 
     page.goto(live_server.url + "/")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Free the people detained")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Release those arbitrarily detained")
     for heading in ("What happened", "What they demand", "Why it matters"):
         assert page.get_by_role("heading", name=heading, exact=True).is_visible()
     before = shown_count(page)

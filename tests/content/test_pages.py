@@ -62,7 +62,8 @@ def test_seed_is_idempotent_and_keeps_edits(db):
     Campaign.objects.update(title="Edited by an organiser")
     Demand.objects.filter(organisation="amnesty").update(text="Edited demand")
 
-    assert sum(seed_campaign().values()) == 0
+    again = seed_campaign()
+    assert not again["created"] and not again["updated"]
 
     assert (Campaign.objects.count(), Source.objects.count(), TimelineEntry.objects.count(), Demand.objects.count()) == counts
     assert Campaign.objects.get().title == "Edited by an organiser"
@@ -72,7 +73,7 @@ def test_seed_is_idempotent_and_keeps_edits(db):
 def test_seed_recreates_only_what_is_missing(db):
     seed_campaign()
     TimelineEntry.objects.filter(key="protests-begin").delete()
-    created = seed_campaign()
+    created = seed_campaign()["created"]
     assert created["timeline"] == 1 and created["demands"] == 0
 
 

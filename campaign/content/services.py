@@ -1,0 +1,36 @@
+"""Writes to the campaign's content. The admin, the seed and commands call these."""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import models, transaction
+
+logger = logging.getLogger(__name__)
+
+# Pages built from the content (the cached home page) are keyed by this token: a new token
+# after every committed change means the next visitor sees the change.
+CONTENT_VERSION_KEY = "content:version"
+
+
+def content_changed() -> None:
+    """Give the content a new version once the current transaction commits."""
+    transaction.on_commit(_new_version)
+
+
+def _new_version() -> None:
+    try:
+        cache.set(CONTENT_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:  # noqa: BLE001 - the cache is down: the cached home page expires on its own
+        logger.warning("Could not record a new content version; the home page catches up when its cache expires.")
+
+
+def content_row_save(*, row: models.Model) -> None:
+    """Save a row of content (the admin's many-to-many writes follow in the same transaction)."""
+    row.save()
+    content_changed()
+
+
+def content_rows_delete(*, rows: models.QuerySet) -> None:
+    rows.delete()
+    content_changed()
