@@ -1,10 +1,11 @@
 # `make run`: install, migrate, seed, print a local admin login, serve on http://127.0.0.1:8000
 # `make test`: the whole test suite
+# `make lint`: ruff's lint and format check (settings in pyproject.toml)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install bench
+.PHONY: run test install bench lint
 
 install: $(VENV)/.installed
 
@@ -29,3 +30,7 @@ test: install
 
 bench: install
 	$(PY) bench/run.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
