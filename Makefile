@@ -2,11 +2,12 @@
 # `make test`: the whole test suite
 # `make pin-images`: pin the images docker-compose.yml and the Dockerfile pull by digest (needs Docker)
 # `make messages`: update locale/*/LC_MESSAGES/django.po from the code and compile django.mo (needs GNU gettext)
+# `make lint`: ruff's lint and format check (settings in pyproject.toml)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install bench pin-images messages
+.PHONY: run test install bench pin-images messages lint
 
 install: $(VENV)/.installed
 
@@ -41,3 +42,7 @@ LOCALE_IGNORE = $(foreach pattern,$(shell cat locale/ignore.txt),-i '$(pattern)'
 messages: install
 	$(PY) manage.py makemessages -l ru -l kk --no-location --no-obsolete $(LOCALE_IGNORE)
 	$(PY) manage.py compilemessages -l ru -l kk -i '.venv/*'
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

@@ -21,10 +21,10 @@ import sys
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, SLUG, VENV_BIN, csrf_pair, run_tag, sign_env, stack_env, wrk  # noqa: E402 - the harness's helpers
-
-import run  # noqa: E402
+sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project's root, for `bench` and `tests`
+from bench.load import CONNECTIONS, SIGN_PATH, csrf_pair, proc_table, run_tag, sign_env, tree_cpu, wrk  # noqa: E402
+from bench.stack import LOGS, REDIS_URL, ROOT, local_url, stack_env  # noqa: E402
+from tests.integration.stack import gunicorn_command, redis_flush, wait_for  # noqa: E402
 
 PORTS = (8611, 8612)
 
@@ -33,13 +33,32 @@ def start(setting, port, env):
     workers, threads, *extra = setting.split()
     extra = dict(e.split("=", 1) for e in extra)
     root = Path(extra.pop("CHECKOUT", ROOT))  # another checkout's code (a git worktree), same venv and database
-    web_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings", "GUNICORN_BIND": f"127.0.0.1:{port}",
-               "GUNICORN_WORKERS": workers, "GUNICORN_THREADS": threads, **extra}
-    log = open(f"/tmp/campaign-bench/ab-{port}.log", "ab")
-    return subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py", "--no-control-socket"],
-        cwd=root, env=web_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    web_env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": workers,
+        "GUNICORN_THREADS": threads,
+        **extra,
+    }
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with open(LOGS / f"ab-{port}.log", "ab") as log:  # the server keeps its own copy of the descriptor
+        return subprocess.Popen(
+            gunicorn_command(),
+            cwd=root,
+            env=web_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def answers(port):
+    try:
+        with urllib.request.urlopen(f"{local_url(port)}/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def main():
@@ -47,24 +66,24 @@ def main():
     path = sys.argv[3] if len(sys.argv) > 3 else "/en/"
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 6
     rate = int(sys.argv[5]) if len(sys.argv) > 5 else 0
-    env = stack_env("bench-ab-" + "k" * 40)
+    env = stack_env("bench-ab-" + "k" * 40, base=local_url(PORTS[0]), sink_port=8625)
     procs = [start(a, PORTS[0], env), start(b, PORTS[1], env)]
     try:
         for port in PORTS:
-            run.wait_for(f"gunicorn on {port}", lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200)
+            wait_for(lambda port=port: answers(port), timeout=60, what=f"gunicorn on {port}")
         rates, cpu, p99 = {a: [], b: []}, {a: [], b: []}, {a: [], b: []}
         for n in range(rounds):
             for setting, port in ((a, PORTS[0]), (b, PORTS[1])) if n % 2 == 0 else ((b, PORTS[1]), (a, PORTS[0])):
-                run.BASE = f"http://127.0.0.1:{port}"
-                run.redis_flush()  # fresh rate-limit counters: otherwise later rounds sign as held "bots"
+                base = local_url(port)
+                redis_flush(REDIS_URL)  # fresh rate-limit counters: otherwise later rounds sign as held "bots"
                 proc = procs[PORTS.index(port)]
-                before = sum(run._tree_cpu(run._proc_table(), proc.pid).values())
+                before = sum(tree_cpu(proc_table(), proc.pid).values())
                 if path == "sign":  # the signing POST, with a CSRF pair from this server
-                    sign_path = f"/en/petitions/{SLUG}/"
-                    result = wrk(sign_path, seconds=5, script="sign.lua", env=sign_env(sign_path, run_tag("ab"), csrf_pair(), rate=rate))
+                    env = sign_env(SIGN_PATH, run_tag("ab"), csrf_pair(base), rate=rate)
+                    result = wrk(base + SIGN_PATH, seconds=5, script="sign.lua", env=env)
                 else:
-                    result = wrk(path, seconds=5)
-                spent = sum(run._tree_cpu(run._proc_table(), proc.pid).values()) - before
+                    result = wrk(base + path, seconds=5)
+                spent = sum(tree_cpu(proc_table(), proc.pid).values()) - before
                 rates[setting].append(result["per_s"])
                 p99[setting].append(result["p99_ms"])
                 cpu[setting].append(1000 * spent / max(1, result["requests"]))
@@ -73,14 +92,18 @@ def main():
                 f" {b!r} {rates[b][-1]}/s {cpu[b][-1]:.2f} ms CPU p99 {p99[b][-1]} ms",
                 flush=True,
             )
-        ratios = [rb / ra for ra, rb in zip(rates[a], rates[b])]
-        cpu_ratios = [ca / cb for ca, cb in zip(cpu[a], cpu[b])]
-        print(f"median {a!r} {statistics.median(rates[a])}/s, {b!r} {statistics.median(rates[b])}/s, B/A {statistics.median(ratios):.2f}")
+        ratios = [rb / ra for ra, rb in zip(rates[a], rates[b], strict=True)]
+        cpu_ratios = [ca / cb for ca, cb in zip(cpu[a], cpu[b], strict=True)]
+        print(
+            f"median {a!r} {statistics.median(rates[a])}/s, {b!r} {statistics.median(rates[b])}/s, B/A {statistics.median(ratios):.2f}"
+        )
         print(
             f"gunicorn CPU per request: {a!r} {statistics.median(cpu[a]):.2f} ms, {b!r} {statistics.median(cpu[b]):.2f} ms,"
             f" B/A by CPU {statistics.median(cpu_ratios):.2f}"
         )
-        print(f"p99 at {run.CONNECTIONS} connections: {a!r} {statistics.median(p99[a])} ms, {b!r} {statistics.median(p99[b])} ms")
+        print(
+            f"p99 at {CONNECTIONS} connections: {a!r} {statistics.median(p99[a])} ms, {b!r} {statistics.median(p99[b])} ms"
+        )
     finally:
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -24,7 +24,6 @@ os.environ.update(
     LOG_LEVEL="WARNING",
 )
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import django  # noqa: E402
 
@@ -35,7 +34,7 @@ from campaign.petitions.models import Signature  # noqa: E402
 
 count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
 if Signature.objects.count() < count:
-    from run import signatures_clear, signatures_load  # the harness's loader (bench/ is on sys.path)
+    from bench.scenarios.scale import signatures_clear, signatures_load  # the bench's loader
 
     signatures_clear()
     signatures_load(count)

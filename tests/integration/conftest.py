@@ -14,11 +14,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import redis
 
 from tests.conftest import need
 
-from .stack import ROOT, RedisServer, SmtpSink, Stack, free_port
+from .stack import ROOT, RedisServer, SmtpSink, Stack, free_port, redis_flush
 
 
 def _database_url(connection) -> str:
@@ -71,7 +70,7 @@ def make_stack(postgres, redis_url, smtp, log_dir):
              worker_concurrency: int = 2, web_threads: int = 1, **env) -> Stack:
         broker = redis_url_ or redis_url
         if broker == redis_url and broker not in flushed:
-            redis.Redis.from_url(broker).flushdb()
+            redis_flush(broker)
             flushed.append(broker)
         port = free_port()
         stack = Stack(
@@ -113,4 +112,4 @@ def make_stack(postgres, redis_url, smtp, log_dir):
     for stack in stacks:
         stack.stop()
     for broker in flushed:
-        redis.Redis.from_url(broker).flushdb()
+        redis_flush(broker)

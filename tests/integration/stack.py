@@ -3,6 +3,9 @@
 Every process runs in its own process group, writes its output to a file the tests can read,
 and is killed with its whole group when its test ends, whatever happened. Every wait is bounded
 and fails with what the processes said.
+
+The benchmark (bench/stack.py) starts its stack with the same helpers: ports, processes,
+gunicorn's and the worker's command lines, readiness, databases and Redis.
 """
 
 import asyncio
@@ -21,8 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import psycopg
+import redis
 import requests
 from aiosmtpd.controller import Controller
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -31,13 +37,13 @@ PORTS = range(8400, 8500)
 _handed_out: set[int] = set()
 
 
-def free_port() -> int:
-    """A port in our range that nothing listens on, never the same one twice in a session.
+def free_port(ports: range = PORTS) -> int:
+    """A port in `ports` that nothing listens on, never the same one twice in a session.
 
     The search starts at a random place, so two runs at once rarely race for the same port.
     """
-    start = random.randrange(len(PORTS))
-    for port in list(PORTS)[start:] + list(PORTS)[:start]:
+    start = random.randrange(len(ports))
+    for port in list(ports)[start:] + list(ports)[:start]:
         if port in _handed_out:
             continue
         with socket.socket() as probe:
@@ -47,7 +53,7 @@ def free_port() -> int:
                 continue
         _handed_out.add(port)
         return port
-    raise RuntimeError(f"No free port left in {PORTS.start}-{PORTS.stop - 1}.")
+    raise RuntimeError(f"No free port left in {ports.start}-{ports.stop - 1}.")
 
 
 def wait_for(predicate, *, timeout: float, what: str, diagnostics=lambda: "", interval: float = 0.1):
@@ -76,6 +82,10 @@ class Process:
         self.popen = self._spawn()
 
     def _spawn(self) -> subprocess.Popen:
+        # The log may hold an earlier process's output under the same name: readiness is
+        # judged on what this one prints.
+        self._log.flush()
+        self._spawned_at = self.log_path.stat().st_size
         return subprocess.Popen(
             self.args, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
@@ -97,6 +107,11 @@ class Process:
     def output(self) -> str:
         return self.log_path.read_bytes().decode("utf-8", "replace")
 
+    def output_since_spawn(self) -> str:
+        with open(self.log_path, "rb") as log:
+            log.seek(self._spawned_at)
+            return log.read().decode("utf-8", "replace")
+
     def tail(self, lines: int = 40) -> str:
         # DEBUG lines (celery's are long) would bury what went wrong.
         text = "\n".join([line for line in self.output().splitlines() if " DEBUG " not in line][-lines:])
@@ -108,7 +123,7 @@ class Process:
         def seen():
             if not self.alive():
                 raise AssertionError(f"{self.name} exited with {self.popen.returncode}.\n{self.tail()}")
-            return regex.search(self.output())
+            return regex.search(self.output_since_spawn())
 
         wait_for(seen, timeout=timeout, what=f"{self.name} to print {pattern!r}", diagnostics=self.tail)
 
@@ -134,6 +149,67 @@ class Process:
         self.kill(signal.SIGKILL)
         if not self._log.closed:
             self._log.close()
+
+
+def gunicorn_command() -> list[str]:
+    """gunicorn as production runs it (campaign/gunicorn.conf.py, which reads GUNICORN_* from the
+    environment)."""
+    return [
+        str(BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py",
+        # Its control socket has one default path per user: two servers would share it.
+        "--no-control-socket",
+    ]
+
+
+def celery_worker_command(*, hostname: str, concurrency: int, loglevel: str = "DEBUG") -> list[str]:
+    return [
+        str(BIN / "celery"), "-A", "campaign", "worker", "--loglevel", loglevel,
+        "--concurrency", str(concurrency), "--hostname", hostname,
+        # Mingling with and gossiping to other workers only slows start-up here.
+        "--without-mingle", "--without-gossip",
+    ]
+
+
+WORKER_READY = r"@\S+ ready\."
+
+
+def web_answers(base_url: str, web: Process) -> bool:
+    """Whether the server answers /healthz; fails at once, with its output, if it has exited."""
+    if not web.alive():
+        raise AssertionError(f"{web.name} exited with {web.popen.returncode}.\n{web.tail()}")
+    try:
+        with requests.Session() as session:
+            session.trust_env = False
+            session.get(base_url + "/healthz", timeout=2)
+    except requests.RequestException:
+        return False
+    return True
+
+
+# --- PostgreSQL and Redis databases -------------------------------------------------------------
+
+
+def _maintenance(url: str, statement: sql.Composable) -> None:
+    """Run a statement against the server's `postgres` database (a database cannot drop itself)."""
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def database_drop(url: str) -> None:
+    """Drop the database `url` names, closing whatever connections it still has."""
+    name = url.rsplit("/", 1)[1]
+    _maintenance(url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def database_recreate(url: str) -> None:
+    """An empty database under the name `url` gives, whatever was there before."""
+    database_drop(url)
+    _maintenance(url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(url.rsplit("/", 1)[1])))
+
+
+def redis_flush(url: str) -> None:
+    """Empty the Redis database `url` names (and only that one)."""
+    redis.Redis.from_url(url).flushdb()
 
 
 # --- SMTP -------------------------------------------------------------------------------------
@@ -335,26 +411,14 @@ class Stack:
 
     def start_web(self, *, workers: int = 2, threads: int = 1) -> Process:
         self.web = self._spawn(
-            "web",
-            [
-                str(BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py",
-                # Its control socket has one default path per user: two servers would share it.
-                "--no-control-socket",
-            ],
+            "web", gunicorn_command(),
             GUNICORN_BIND=f"127.0.0.1:{self.web_port}", GUNICORN_WORKERS=str(workers), GUNICORN_THREADS=str(threads),
         )
         return self.web
 
     def start_worker(self, name: str = "worker", *, concurrency: int = 2) -> Process:
         return self._spawn(
-            name,
-            [
-                str(BIN / "celery"), "-A", "campaign", "worker", "--loglevel", "DEBUG",
-                "--concurrency", str(concurrency), "--hostname", f"{name}-{self.web_port}@%h",
-                # Mingling with and gossiping to other workers only slows start-up here.
-                "--without-mingle", "--without-gossip",
-            ],
-            supervised=True,
+            name, celery_worker_command(hostname=f"{name}-{self.web_port}@%h", concurrency=concurrency), supervised=True
         )
 
     def start_beat(self) -> Process:
@@ -371,24 +435,13 @@ class Stack:
         for process in processes:
             if process is self.web:
                 wait_for(
-                    lambda: self._web_answers(), timeout=timeout, what="the web server to answer",
+                    lambda: web_answers(self.base_url, self.web), timeout=timeout, what="the web server to answer",
                     diagnostics=self.web.tail,
                 )
             elif "beat" in process.name:
                 process.wait_for_output(r"beat: Starting", timeout=timeout)
             else:
-                process.wait_for_output(r"@\S+ ready\.", timeout=timeout)
-
-    def _web_answers(self) -> bool:
-        if not self.web.alive():
-            raise AssertionError(f"gunicorn exited with {self.web.popen.returncode}.\n{self.web.tail()}")
-        try:
-            with requests.Session() as session:
-                session.trust_env = False
-                session.get(self.base_url + "/healthz", timeout=2)
-        except requests.RequestException:
-            return False
-        return True
+                process.wait_for_output(WORKER_READY, timeout=timeout)
 
     def logs(self) -> str:
         return "\n".join(p.output() for p in self.processes)
