@@ -50,7 +50,7 @@ def sort_key(text: str, language: str) -> tuple:
 
 @lru_cache(maxsize=8)
 def country_names(language: str) -> dict[str, str]:
-    """{ISO code: name} in `language`."""
+    """{ISO code: name} in `language` (in django-countries' order for that language)."""
     if language == "kk":
         territories = Locale("kk").territories
         with translation.override("en"):
@@ -63,6 +63,8 @@ def country_names(language: str) -> dict[str, str]:
 def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     """(code, name) for every country, sorted for `language`."""
     names = country_names(language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE)
+    if language == "en":
+        return tuple(names.items())  # django-countries' own order, already alphabetical in English
     return tuple(sorted(names.items(), key=lambda item: sort_key(item[1], language)))
 
 

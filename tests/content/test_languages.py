@@ -239,7 +239,7 @@ class _Text(html.parser.HTMLParser):
         for name in ("alt", "title", "aria-label", "placeholder"):
             if attrs.get(name):
                 self.parts.append(attrs[name])
-        if tag == "meta" and (attrs.get("name", "") + attrs.get("property", "")).endswith(("description", "title", "site_name")):
+        if tag == "meta" and (attrs.get("name", "") + attrs.get("property", "")).endswith(("description", "title", "site_name", "image:alt")):
             self.parts.append(attrs.get("content", ""))
         if tag == "input" and attrs.get("type") == "submit":
             self.parts.append(attrs.get("value", ""))

@@ -108,7 +108,9 @@ def test_the_committed_mo_file_is_compiled_from_the_po_file(language):
 # Names, which read the same in every language.
 ALLOWED = {"WhatsApp", "Telegram", "Bluesky", "Facebook", "English", "Русский", "Қазақша"}
 VISIBLE_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "value"}
-VISIBLE_META = {"description", "og:title", "og:description", "og:site_name", "twitter:title", "twitter:description"}
+VISIBLE_META = {
+    "description", "og:title", "og:description", "og:site_name", "og:image:alt", "twitter:title", "twitter:description"
+}
 HIDDEN_ELEMENTS = {"script", "style"}
 TRANSLATED_BLOCK = re.compile(r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}", re.S)
 COMMENT = re.compile(r"{#.*?#}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", re.S)
