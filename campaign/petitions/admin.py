@@ -9,6 +9,7 @@ entry; nothing is edited or deleted in a form.
 import csv
 import ipaddress
 import json
+import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -326,7 +327,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     def export_csv(self, request, queryset):
         rows = queryset.order_by("created_at", "pk")
         moderation.audit_record(actor=request.user, action="audit_export", count=rows.count())
-        writer = csv.writer(_Echo())
+        # Every cell quoted, as in the supporter exports (exports.QUOTE_ALL says why).
+        writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
         def lines():
             yield writer.writerow(["when", "who", "action", "signatures", "petition", "details"])
@@ -353,8 +355,14 @@ class _Echo:
         return value
 
 
+# A formula trigger right after a ";" or ",": where a spreadsheet splits lines at ";" and the
+# cell is not the first of its row, quoting alone does not keep it from starting a cell.
+_TRIGGER_AFTER_SEPARATOR = re.compile(r"(?<=[;,])(?=[=+\-@\t\r])")
+
+
 def _csv_safe(value: str) -> str:
     # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    value = _TRIGGER_AFTER_SEPARATOR.sub("'", value)
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
