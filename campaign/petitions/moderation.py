@@ -183,7 +183,7 @@ def signatures_eligible(*, action: str, signatures: QuerySet) -> QuerySet:
             confirmed_at__isnull=True,
             erased_at__isnull=True,
             email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE,
-        ).exclude(state=State.REJECTED)
+        ).exclude(state=State.REJECTED).exclude(services._email_withheld())
     if action == "erase":
         return rows.filter(erased_at__isnull=True)
     raise ValueError(f"unknown action {action!r}")
@@ -211,13 +211,18 @@ def signatures_reject(
 
 
 def signatures_clear(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
-    """Clear suspicion: confirmed ones count again, the others once they confirm."""
-    return _act(
-        actor=actor, action="clear", signatures=signatures, filters=filters,
-        change=lambda rows: rows.update(
+    """Clear suspicion: confirmed ones count again, the others once they confirm. Those whose
+    email was withheld while they were held (an IP or subnet limit) get it now."""
+
+    def change(rows):
+        ids = list(rows.values_list("pk", flat=True))
+        count = Signature.objects.filter(pk__in=ids).update(
             state=Case(When(confirmed_at__isnull=False, then=Value(State.CONFIRMED)), default=Value(State.PENDING))
-        ),
-    )
+        )
+        services.signature_held_emails_send(signature_ids=ids)
+        return count
+
+    return _act(actor=actor, action="clear", signatures=signatures, filters=filters, change=change)
 
 
 def signatures_restore(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:

@@ -38,6 +38,12 @@ def send_signature_emails() -> dict:
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def resend_signature_email(petition_id: int, email: str) -> None:
+    """"Didn't get the email?": look the address up and ask for its email (the request did not)."""
+    services.signature_resend(petition_id=petition_id, email=email)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def hold_signature(signature_id: int, reasons: list[str]) -> None:
     """Hold a signature for review that a sender was emailing when its request tried to."""
     services.signature_hold(signature_id=signature_id, reasons=reasons)
