@@ -238,9 +238,8 @@ class SignatureAdmin(ReadOnlyAdmin):
         reject_form = RejectForm(request.POST if "post" in request.POST else None) if kind == "reject" else None
         select_across = request.POST.get("select_across") == "1"
         query = request.GET.copy()
-        if kind == "erase":
-            # The search that found them may be the very name or address being erased.
-            query.pop("q", None)
+        # Only the filters' names reach the audit log (moderation.filter_names): the search that
+        # found them may be the very name or address someone later asks to erase.
         filters = {"changelist": query.urlencode(), "select_across": select_across} if select_across or query else None
         if "post" in request.POST and (reject_form is None or reject_form.is_valid()):
             extra = {"reason": reject_form.cleaned_data["reason"]} if reject_form else {}

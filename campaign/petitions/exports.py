@@ -690,6 +690,50 @@ def export_job_download_record(*, job: ExportJob, actor) -> AuditEntry:
     )
 
 
+def export_files_withdraw(*, signature_ids: list[int]) -> int:
+    """Delete every prepared export file that may hold one of these signatures, which are
+    about to be erased; their jobs' pages then say the file is gone. Returns how many.
+
+    A file records no ids, and a signature's state and consent may have changed since it
+    was written, so "may hold" goes by what cannot change: the petition, the country and
+    the day it was signed against the job's filters, and a file finished after the signing.
+    """
+    rows = list(Signature.objects.filter(pk__in=signature_ids).values_list("petition_id", "country", "signed_at"))
+    if not rows:
+        return 0
+    withdrawn = 0
+    jobs = ExportJob.objects.filter(
+        petition_id__in={petition_id for petition_id, _c, _s in rows}, state=ExportJob.State.DONE
+    ).exclude(file_path="")
+    for job in jobs:
+        country = job.filters.get("country") or ""
+        since = date.fromisoformat(job.filters["since"]) if job.filters.get("since") else None
+        until = date.fromisoformat(job.filters["until"]) if job.filters.get("until") else None
+        if not any(
+            petition_id == job.petition_id
+            and (not country or str(row_country) == country)
+            and (since is None or signed_at >= _start_of_day(since))
+            and (until is None or signed_at < _start_of_day(until + timedelta(days=1)))
+            and (job.finished_at is None or job.finished_at >= signed_at)
+            for petition_id, row_country, signed_at in rows
+        ):
+            continue
+        path = export_job_path(job)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(file_path="")
+        withdrawn += 1
+    return withdrawn
+
+
+def export_job_withdrawn(job: ExportJob) -> bool:
+    """Whether the job's file was deleted before it expired (an erasure; see export_files_withdraw)."""
+    return (
+        job.state == ExportJob.State.DONE and not job.file_path
+        and job.expires_at is not None and job.expires_at > timezone.now()
+    )
+
+
 def export_files_purge() -> dict[str, int]:
     """Delete expired export files, fail jobs whose worker died, re-enqueue lost jobs.
 

@@ -249,6 +249,14 @@ def invalidation_detail(request, pk: int):
                 ("signed_to", _("Signed before")),
             )
             if invalidation.criteria.get(key)
+        ] + [
+            (label, _("(removed when a signer's personal data was erased)"))
+            for key, label in (
+                ("ip", _("IP address or range")),
+                ("email_domain", _("Email domain")),
+                ("name_pattern", _("Name pattern")),
+            )
+            if key in invalidation.criteria.get("scrubbed", ())
         ],
         "signatures_url": reverse("admin:petitions_signature_changelist") + f"?invalidation={invalidation.pk}",
         "can_view_signatures": request.user.has_perm("petitions.view_signature"),
