@@ -285,7 +285,7 @@ def signature_confirm(*, signature_id: int) -> Signature | None:
 
 
 def signature_resend_request(*, petition: Petition, email: str, ip_address: str | None) -> None:
-    """"Didn't get the email?": hand the address to a worker, touching no signature here.
+    """A "Didn't get the email?" request: hand the address to a worker, touching no signature here.
 
     Whether an address signed must not show in how long the answer takes, so the lookup is
     the worker's (signature_resend), after the answer. Each client address may ask

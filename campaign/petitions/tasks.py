@@ -39,7 +39,7 @@ def send_signature_emails() -> dict:
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def resend_signature_email(petition_id: int, email: str) -> None:
-    """"Didn't get the email?": look the address up and ask for its email (the request did not)."""
+    """The work of a "Didn't get the email?" request: look the address up, ask for its email."""
     services.signature_resend(petition_id=petition_id, email=email)
 
 
