@@ -6,6 +6,7 @@ save() overrides or signals.
 
 import logging
 import random
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -298,20 +299,35 @@ def signature_resend_request(*, petition: Petition, email: str, ip_address: str 
     try:
         if abuse.over_limits(checks, abuse.count_events([(key, window) for key, window, _r, _l in checks])):
             return
-    except Exception:  # noqa: BLE001 - the per-signature email cap still bounds what one address gets
-        logger.warning("Resend rate limit skipped: the cache is unreachable.")
+        # The address waits in the cache under a random key, and the task carries only the key:
+        # a task's arguments end up in worker logs, and an address must never be logged.
+        key = secrets.token_urlsafe(18)
+        cache.set(RESEND_KEY.format(key), [petition.pk, email], timeout=RESEND_SECONDS)
+    except Exception:  # noqa: BLE001 - the visitor may ask again; nothing else is lost
+        logger.warning("Resend request dropped: the cache is unreachable.")
+        return
 
     def publish():
         try:
-            resend_signature_email.delay(petition.pk, email)
+            resend_signature_email.delay(key)
         except Exception:  # noqa: BLE001 - the visitor may ask again; nothing else is lost
             logger.warning("Could not enqueue a resend request; the broker is unreachable.")
 
     transaction.on_commit(publish)
 
 
-def signature_resend(*, petition_id: int, email: str) -> None:
-    """Send a fresh link to an address if it signed (a worker's half of signature_resend_request)."""
+RESEND_KEY = "petitions:resend:{}"
+RESEND_SECONDS = 3600  # a request the workers have not reached within the hour is dropped
+
+
+def signature_resend(*, request_key: str) -> None:
+    """Send a fresh link to an address if it signed (a worker's half of signature_resend_request).
+    Each request is read once; a repeat delivery of the task finds nothing."""
+    request = cache.get(RESEND_KEY.format(request_key))
+    if request is None:
+        return
+    cache.delete(RESEND_KEY.format(request_key))
+    petition_id, email = request
     existing = Signature.objects.filter(petition_id=petition_id, email_canonical=canonical_email(email))
     if _request_email(existing):
         signature_emails_wake()
