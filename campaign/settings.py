@@ -327,6 +327,8 @@ PETITION_RATE_LIMITS = {
     "subnet": (env.int("PETITION_RATE_SUBNET", default=50), 3600),
     "domain": (env.int("PETITION_RATE_DOMAIN", default=300), 600),
     "name": (env.int("PETITION_RATE_NAME", default=20), 3600),
+    # "Didn't get the email?" requests per client address (and petition).
+    "resend": (env.int("PETITION_RATE_RESEND", default=10), 3600),
 }
 # The version of the notice shown beside the form; bump it whenever that text changes.
 PETITION_CONSENT_VERSION = "2026-11-27"

@@ -101,6 +101,19 @@ def counter_key(value: str) -> str:
     return salted_hmac("campaign.petitions.abuse.counter_key", value, algorithm="sha256").hexdigest()[:32]
 
 
+def resend_checks(*, petition_id: int, ip: str | None) -> list[tuple[str, int, str, int]]:
+    """The counter a "Didn't get the email?" request counts against, per client address."""
+    if not ip:
+        return []
+    limit, window = settings.PETITION_RATE_LIMITS["resend"]
+    return [(f"rate:resend:{petition_id}:{counter_key(ip)}", window, "resend", limit)]
+
+
+# Held for these, a signature gets no email until a moderator clears it: each one is an
+# email the site would send to an address someone else typed, in a flood from one place.
+EMAIL_WITHHELD_REASONS = (str(Suspicion.RATE_IP), str(Suspicion.RATE_SUBNET))
+
+
 def over_limits(checks: list[tuple[str, int, str, int]], counts: list[int]) -> list[str]:
     return [reason for (_key, _window, reason, limit), count in zip(checks, counts) if count > limit]
 

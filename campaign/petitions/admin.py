@@ -9,6 +9,7 @@ entry; nothing is edited or deleted in a form.
 import csv
 import ipaddress
 import json
+import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -237,9 +238,8 @@ class SignatureAdmin(ReadOnlyAdmin):
         reject_form = RejectForm(request.POST if "post" in request.POST else None) if kind == "reject" else None
         select_across = request.POST.get("select_across") == "1"
         query = request.GET.copy()
-        if kind == "erase":
-            # The search that found them may be the very name or address being erased.
-            query.pop("q", None)
+        # Only the filters' names reach the audit log (moderation.filter_names): the search that
+        # found them may be the very name or address someone later asks to erase.
         filters = {"changelist": query.urlencode(), "select_across": select_across} if select_across or query else None
         if "post" in request.POST and (reject_form is None or reject_form.is_valid()):
             extra = {"reason": reject_form.cleaned_data["reason"]} if reject_form else {}
@@ -326,7 +326,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     def export_csv(self, request, queryset):
         rows = queryset.order_by("created_at", "pk")
         moderation.audit_record(actor=request.user, action="audit_export", count=rows.count())
-        writer = csv.writer(_Echo())
+        # Every cell quoted, as in the supporter exports (exports.QUOTE_ALL says why).
+        writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
         def lines():
             yield writer.writerow(["when", "who", "action", "signatures", "petition", "details"])
@@ -353,8 +354,14 @@ class _Echo:
         return value
 
 
+# A formula trigger right after a ";" or ",": where a spreadsheet splits lines at ";" and the
+# cell is not the first of its row, quoting alone does not keep it from starting a cell.
+_TRIGGER_AFTER_SEPARATOR = re.compile(r"(?<=[;,])(?=[=+\-@\t\r])")
+
+
 def _csv_safe(value: str) -> str:
     # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    value = _TRIGGER_AFTER_SEPARATOR.sub("'", value)
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 

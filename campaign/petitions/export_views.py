@@ -183,7 +183,7 @@ def job_detail(request, pk: int):
     working = job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING)
     context = _context(
         request, title=_("Export #%(id)s") % {"id": job.pk}, job=job, percent=min(percent, 100),
-        working=working, expired=_expired(job),
+        working=working, expired=_expired(job), withdrawn=exports.export_job_withdrawn(job),
     )
     return render(request, "exports/job.html", context)
 
@@ -193,7 +193,10 @@ def job_detail(request, pk: int):
 def job_file(request, pk: int):
     job = _own_job(request, pk)
     if _expired(job):
-        context = _context(request, title=_("This export has expired"), job=job)
+        if exports.export_job_withdrawn(job):
+            context = _context(request, title=_("This export has been deleted"), job=job, withdrawn=True)
+        else:
+            context = _context(request, title=_("This export has expired"), job=job)
         return render(request, "exports/gone.html", context, status=410)
     if job.state != ExportJob.State.DONE:
         return redirect("exports:job", pk=job.pk)

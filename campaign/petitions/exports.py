@@ -55,6 +55,11 @@ DELIVERY_COLUMNS = tuple(c for c in CONTACT_COLUMNS if c != "email")
 
 # OWASP "CSV injection": a spreadsheet treats a cell starting with these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Every cell of every CSV file is quoted. Where the list separator is ";" (German, French,
+# Russian, Kazakh Excel), a spreadsheet splits an unquoted cell at each ";" and the apostrophe
+# guards only the cell's start: `Eve;=cmd|' /C calc'!A0` would become a formula cell. Inside
+# quotes no separator splits anything. COPY does the same with FORCE_QUOTE *.
+QUOTE_ALL = csv.QUOTE_ALL
 DEFAULT_CHUNK_SIZE = 2000
 # A background job's CSV is written by one COPY per this many pieces (about; see _segments),
 # its progress recorded between them: each statement costs, a call per piece would be slow.
@@ -272,11 +277,8 @@ class CsvCell(Func):
     """A text column as the exact text of its CSV cell, for PostgreSQL's COPY to quote.
 
     Does in SQL what the Python writer does to a cell: the apostrophe before a formula
-    trigger (neutralise), then, with LF line ends, each CRLF and CR made an LF. An empty
-    result becomes NULL: COPY writes '' as "" but NULL as nothing, which is what Python's
-    csv module writes for ''. With that, both quote exactly the same cells: those holding
-    a comma, a double quote, LF or CR (Python with CRLF line ends; with LF ends no CR is
-    left). COPY also quotes a lone \\. but only in a file of one column, never an export.
+    trigger (neutralise), then, with LF line ends, each CRLF and CR made an LF. Never NULL:
+    both writers quote every cell (see QUOTE_ALL), and COPY leaves NULL unquoted.
 
     The first branch is the common cell (it starts above every trigger and, with LF line
     ends, holds no CR): one test of each. The whole transformation on every cell took
@@ -299,7 +301,7 @@ class CsvCell(Func):
         if self.lf_only:
             plain += r" AND strpos(<x>, E'\r') = 0"
             cell = rf"replace(replace({cell}, E'\r\n', E'\n'), E'\r', E'\n')"
-        template = f"CASE WHEN {plain} THEN <x> ELSE NULLIF({cell}, '') END"
+        template = f"CASE WHEN {plain} THEN <x> ELSE {cell} END"
         return template.replace("<x>", sql), tuple(params) * template.count("<x>")
 
 
@@ -308,9 +310,9 @@ def copy_cells(*, filters: ExportFilters) -> list:
     cells = []
     for column in filters.columns:
         if column.endswith("_at"):
-            # Digits, dashes, colons, T and Z: nothing to neutralise or quote. NULL (no time)
-            # comes out as nothing, as the '' of export_values() does from the Python writer.
-            cells.append(UtcIsoText(column))
+            # Digits, dashes, colons, T and Z: nothing to neutralise. No time is '', not NULL,
+            # so that COPY quotes it as the Python writer does.
+            cells.append(Coalesce(UtcIsoText(column), Value("")))
         elif column == "keep_updated":
             cells.append(_keep_updated_text())
         else:
@@ -423,7 +425,8 @@ class Export:
 
     def _csv_writer(self) -> tuple:
         buffer = io.StringIO()
-        return csv.writer(buffer, lineterminator="\r\n" if self.filters.excel else "\n"), buffer
+        writer = csv.writer(buffer, lineterminator="\r\n" if self.filters.excel else "\n", quoting=QUOTE_ALL)
+        return writer, buffer
 
     def _copy_chunks(self, on_progress: ProgressCallback | None, *, segmented: bool) -> Iterator[bytes]:
         """The CSV file as PostgreSQL writes it (see CsvCell), one piece per chunk_size rows."""
@@ -470,7 +473,7 @@ class Export:
         crlf = self.filters.excel
         # COPY takes no bound parameters: psycopg quotes them into the statement, client-side,
         # as it would for copy(sql, params), which Django's debug cursor does not accept.
-        statement = connection.ops.compose_sql(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params)
+        statement = connection.ops.compose_sql(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)", params)
         with connection.wrap_database_errors, connection.cursor() as cursor:
             with cursor.copy(statement) as copy:
                 blocks = iter(copy)
@@ -636,7 +639,7 @@ def export_job_run(*, job_id: int, chunk_size: int | None = None) -> str:
         export = export_prepare(filters=filters, chunk_size=chunk_size)
         ExportJob.objects.filter(pk=job_id).update(total_rows=export.count)
         directory = _export_dir()
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         # An unguessable name: the download view checks the owner, the name is a second fence.
         name = f"{job.pk}-{secrets.token_hex(12)}.{filters.extension}"
         final = directory / name
@@ -650,7 +653,9 @@ def export_job_run(*, job_id: int, chunk_size: int | None = None) -> str:
                 ExportJob.objects.filter(pk=job_id).update(rows_written=rows)
 
         try:
-            with open(partial, "wb") as out:
+            # Readable by the site's own user only (0600), whatever the process's umask: the
+            # file is a list of supporters.
+            with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
                 export.write_to(out, on_progress=progress, snapshot=False)
             os.replace(partial, final)
         finally:
@@ -682,6 +687,50 @@ def export_job_download_record(*, job: ExportJob, actor) -> AuditEntry:
         petition=job.petition,
         count=job.rows_written,
         details={"route": "download", **job.filters, "job": job.pk},
+    )
+
+
+def export_files_withdraw(*, signature_ids: list[int]) -> int:
+    """Delete every prepared export file that may hold one of these signatures, which are
+    about to be erased; their jobs' pages then say the file is gone. Returns how many.
+
+    A file records no ids, and a signature's state and consent may have changed since it
+    was written, so "may hold" goes by what cannot change: the petition, the country and
+    the day it was signed against the job's filters, and a file finished after the signing.
+    """
+    rows = list(Signature.objects.filter(pk__in=signature_ids).values_list("petition_id", "country", "signed_at"))
+    if not rows:
+        return 0
+    withdrawn = 0
+    jobs = ExportJob.objects.filter(
+        petition_id__in={petition_id for petition_id, _c, _s in rows}, state=ExportJob.State.DONE
+    ).exclude(file_path="")
+    for job in jobs:
+        country = job.filters.get("country") or ""
+        since = date.fromisoformat(job.filters["since"]) if job.filters.get("since") else None
+        until = date.fromisoformat(job.filters["until"]) if job.filters.get("until") else None
+        if not any(
+            petition_id == job.petition_id
+            and (not country or str(row_country) == country)
+            and (since is None or signed_at >= _start_of_day(since))
+            and (until is None or signed_at < _start_of_day(until + timedelta(days=1)))
+            and (job.finished_at is None or job.finished_at >= signed_at)
+            for petition_id, row_country, signed_at in rows
+        ):
+            continue
+        path = export_job_path(job)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(file_path="")
+        withdrawn += 1
+    return withdrawn
+
+
+def export_job_withdrawn(job: ExportJob) -> bool:
+    """Whether the job's file was deleted before it expired (an erasure; see export_files_withdraw)."""
+    return (
+        job.state == ExportJob.State.DONE and not job.file_path
+        and job.expires_at is not None and job.expires_at > timezone.now()
     )
 
 

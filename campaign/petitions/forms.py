@@ -20,6 +20,10 @@ from .services import canonical_email
 NAME_MAX_LENGTH = 100
 NAME_TOO_LONG = _("Please shorten your name to 100 characters or fewer.")
 NAME_FORBIDDEN_CHARS = _("Please use only letters, spaces and punctuation in your name.")
+# Only plain addresses: a quoted local part or an RFC 2047 encoded word
+# ("=?utf-8?q?victim?="@example.net) is a distinct address to the duplicate rule, yet some
+# mail systems deliver it to the decoded one, so each variant would mail the same person.
+EMAIL_NOT_PLAIN = _("Please enter a plain email address, like name@example.org, without quotation marks or encoded text.")
 EMAIL_ERRORS = {
     "required": _("Please enter your email address."),
     "invalid": _("Please enter a valid email address, like name@example.org."),
@@ -148,7 +152,7 @@ class SignatureForm(forms.Form):
         return name
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
+        email = plain_email(self.cleaned_data["email"].strip())
         # Django's validator lets through addresses no email can be sent to, or stored for:
         # control characters in a quoted local part (they become line breaks in the To
         # header), domains the mail library cannot encode, and a case-folded form longer
@@ -166,6 +170,14 @@ class SignatureForm(forms.Form):
         return bool(self.cleaned_data.get("website"))
 
 
+def plain_email(email: str) -> str:
+    """The address, if it is plain (see EMAIL_NOT_PLAIN); else a form error."""
+    local = email.rpartition("@")[0]
+    if '"' in local or "\\" in local or "=?" in local:
+        raise forms.ValidationError(EMAIL_NOT_PLAIN)
+    return email
+
+
 class ResendForm(forms.Form):
     email = forms.EmailField(
         label=_("Email you signed with"),
@@ -179,3 +191,6 @@ class ResendForm(forms.Form):
         self.helper = FormHelper()
         self.helper.attrs = {"novalidate": ""}
         self.helper.add_input(Submit("resend", _("Send me the link again")))
+
+    def clean_email(self):
+        return plain_email(self.cleaned_data["email"].strip())

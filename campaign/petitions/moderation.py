@@ -10,6 +10,7 @@ import logging
 import re
 import time
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -139,13 +140,38 @@ def audit_record(
     )
 
 
+def filter_names(filters: dict) -> dict:
+    """Which filters chose the rows, without their values.
+
+    The audit log outlives an erasure: a search for someone's address or name, or a field
+    filter on it (`email__exact=…`), must not keep that person on record. A query string
+    becomes its parameter names, a dict its keys; booleans stay.
+    """
+    names: dict = {}
+    for key, value in filters.items():
+        if isinstance(value, bool) or value is None:
+            names[key] = value
+        elif isinstance(value, str):
+            names[key] = sorted({name for name, _value in parse_qsl(value, keep_blank_values=True)})
+        elif isinstance(value, dict):
+            names[key] = sorted(str(name) for name in value)
+        else:
+            names[key] = sorted(str(name) for name in value)
+    return names
+
+
+def criteria_names(criteria: dict) -> list[str]:
+    """The names of an invalidation's criteria (for the audit log), not their values."""
+    return [key for key in CRITERIA_KEYS if criteria.get(key)]
+
+
 def _selection_details(rows: QuerySet, filters: dict | None, reason: str = "") -> dict:
     ids = list(rows.order_by("pk").values_list("pk", flat=True)[: AUDIT_MAX_IDS + 1])
     details: dict = {}
     if reason:
         details["reason"] = reason
     if filters:
-        details["filter"] = filters
+        details["filter"] = filter_names(filters)
     if len(ids) > AUDIT_MAX_IDS:
         details["ids_first"] = ids[:AUDIT_MAX_IDS]
     else:
@@ -183,7 +209,7 @@ def signatures_eligible(*, action: str, signatures: QuerySet) -> QuerySet:
             confirmed_at__isnull=True,
             erased_at__isnull=True,
             email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE,
-        ).exclude(state=State.REJECTED)
+        ).exclude(state=State.REJECTED).exclude(services._email_withheld())
     if action == "erase":
         return rows.filter(erased_at__isnull=True)
     raise ValueError(f"unknown action {action!r}")
@@ -211,13 +237,18 @@ def signatures_reject(
 
 
 def signatures_clear(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
-    """Clear suspicion: confirmed ones count again, the others once they confirm."""
-    return _act(
-        actor=actor, action="clear", signatures=signatures, filters=filters,
-        change=lambda rows: rows.update(
+    """Clear suspicion: confirmed ones count again, the others once they confirm. Those whose
+    email was withheld while they were held (an IP or subnet limit) get it now."""
+
+    def change(rows):
+        ids = list(rows.values_list("pk", flat=True))
+        count = Signature.objects.filter(pk__in=ids).update(
             state=Case(When(confirmed_at__isnull=False, then=Value(State.CONFIRMED)), default=Value(State.PENDING))
-        ),
-    )
+        )
+        services.signature_held_emails_send(signature_ids=ids)
+        return count
+
+    return _act(actor=actor, action="clear", signatures=signatures, filters=filters, change=change)
 
 
 def signatures_restore(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
@@ -243,10 +274,20 @@ def signatures_resend(*, actor: AbstractBaseUser, signatures: QuerySet, filters:
 
 
 def signatures_erase(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
-    """Erase personal data but keep an anonymous row, so counts and totals stay true."""
-    return _act(
-        actor=actor, action="erase", signatures=signatures, filters=filters,
-        change=lambda rows: rows.update(
+    """Erase personal data but keep an anonymous row, so counts and totals stay true.
+
+    The person must not outlive the erasure elsewhere either: a bulk invalidation whose
+    stored filter selects one of them keeps the names of its criteria only, and every
+    prepared export file that may hold one of them is deleted (exports.export_files_withdraw).
+    The audit log records filter names and ids, never values (filter_names).
+    """
+    from . import exports
+
+    def change(rows):
+        ids = list(rows.values_list("pk", flat=True))
+        _invalidations_scrub(signature_ids=ids)
+        exports.export_files_withdraw(signature_ids=ids)
+        return Signature.objects.filter(pk__in=ids).update(
             name="",
             email="",
             email_canonical=Concat(Value("erased-"), Cast("pk", CharField()), output_field=CharField()),
@@ -256,8 +297,42 @@ def signatures_erase(*, actor: AbstractBaseUser, signatures: QuerySet, filters: 
             keep_updated=False,
             email_state=Signature.EmailState.NONE,
             erased_at=timezone.now(),
-        ),
-    )
+        )
+
+    return _act(actor=actor, action="erase", signatures=signatures, filters=filters, change=change)
+
+
+# Criteria that can name or locate a person; the others (country, dates) cannot.
+PERSONAL_CRITERIA = ("ip", "email_domain", "name_pattern")
+
+
+def _invalidations_scrub(*, signature_ids: list[int]) -> int:
+    """Drop the values of personal criteria from every invalidation whose filter selects one
+    of these signatures (before they are erased). Returns how many were scrubbed.
+
+    A scrubbed invalidation keeps its criteria's names; one still running matches nothing
+    more and finishes (its stored filter is gone); reversing works as before, by its links.
+    """
+    scrubbed = 0
+    if not signature_ids:
+        return 0
+    chosen = Signature.objects.filter(pk__in=signature_ids)
+    for invalidation in Invalidation.objects.exclude(criteria__has_key="scrubbed").only("pk", "petition_id", "criteria"):
+        criteria = invalidation.criteria
+        if not any(criteria.get(key) for key in PERSONAL_CRITERIA):
+            continue
+        unpinned = {key: value for key, value in criteria.items() if key != "max_pk"}
+        try:
+            selects = chosen.filter(petition_id=invalidation.petition_id).filter(criteria_query(unpinned)).exists()
+        except (ValueError, NotSupportedError):
+            selects = True  # a filter this database cannot evaluate: scrub rather than keep
+        if not selects:
+            continue
+        kept = {key: value for key, value in criteria.items() if key not in PERSONAL_CRITERIA}
+        kept["scrubbed"] = [key for key in PERSONAL_CRITERIA if criteria.get(key)]
+        Invalidation.objects.filter(pk=invalidation.pk).update(criteria=kept)
+        scrubbed += 1
+    return scrubbed
 
 
 # --- Bulk invalidation -------------------------------------------------------------------------
@@ -298,6 +373,9 @@ def criteria_from(*, ip: str = "", email_domain: str = "", name_pattern: str = "
 
 
 def _invalidation_candidates(petition_id: int, criteria: dict) -> QuerySet:
+    if criteria.get("scrubbed"):
+        # Its personal criteria were erased with a signer: what is left would match too much.
+        return Signature.objects.none()
     return Signature.objects.filter(petition_id=petition_id).filter(criteria_query(criteria)).exclude(
         state=State.REJECTED
     )
@@ -344,7 +422,7 @@ def invalidation_create(
         )
         audit_record(
             actor=actor, action="invalidation_create", count=matched, petition=petition,
-            details={"invalidation": invalidation.pk, "criteria": criteria, "reason": reason},
+            details={"invalidation": invalidation.pk, "criteria": criteria_names(criteria), "reason": reason},
         )
         transaction.on_commit(lambda: _publish(apply_invalidation, invalidation.pk))
     return invalidation

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from campaign.staff_admin import staff_verified
@@ -29,9 +30,14 @@ QUEUE_PAGE_SIZE = 100
 CRITERIA_FIELDS = ("petition", "ip", "email_domain", "name_pattern", "country", "signed_from", "signed_to", "reason")
 
 
-def staff_permission(perm: str):
+def staff_permission(perm: str, *, store: bool = False):
     """Staff signed in with their second factor only (others are sent to the staff login),
-    and holding `perm` (else 403)."""
+    and holding `perm` (else 403).
+
+    Unless `store`, the answer carries `Cache-Control: no-store` (and the rest of
+    never_cache): these pages show signers' names, addresses and IPs, which must not stay in
+    a shared computer's browser cache or in any proxy.
+    """
 
     def decorator(view):
         @wraps(view)
@@ -40,7 +46,8 @@ def staff_permission(perm: str):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        return user_passes_test(staff_verified, login_url="admin:login")(checked)
+        guarded = user_passes_test(staff_verified, login_url="admin:login")(checked)
+        return guarded if store else never_cache(guarded)
 
     return decorator
 
@@ -84,10 +91,13 @@ def dashboard_view(request):
     now = timezone.now()
     key = f"{petition.pk}"
     windows = [("hour", _("last hour"), timedelta(hours=1)), ("day", _("last 24 hours"), timedelta(days=1))]
+    can_moderate = request.user.has_perm("petitions.moderate_signature")
     context.update(
         days=days,
         day_choices=[1, 3, 7, 14],
         series=_series(petition, days),
+        # IP addresses, networks and email domains are for those who moderate, never organizers
+        # (the privacy page promises IPs are used only against abuse).
         sources=[
             {
                 "label": label,
@@ -95,7 +105,7 @@ def dashboard_view(request):
                 **dashboard.cached(f"sources:{key}:{name}", lambda span=span: dashboard.top_sources(petition=petition, since=now - span)),
             }
             for name, label, span in windows
-        ],
+        ] if can_moderate else [],
         rates=[
             {"label": label, **dashboard.cached(f"rate:{key}:{name}", lambda span=span: dashboard.confirmation_rate(petition=petition, since=now - span))}
             for name, label, span in (
@@ -104,13 +114,14 @@ def dashboard_view(request):
             )
         ],
         totals=dashboard.cached(f"totals:{key}", lambda: dashboard.petition_totals(petition=petition)),
-        can_moderate=request.user.has_perm("petitions.moderate_signature"),
+        can_moderate=can_moderate,
         can_view_signatures=request.user.has_perm("petitions.view_signature"),
     )
     return _render(request, "moderation/dashboard.html", context)
 
 
-@staff_permission("petitions.view_dashboard")
+# A picture of hourly totals, no personal data: the browser may keep it for a minute.
+@staff_permission("petitions.view_dashboard", store=True)
 @require_safe
 def chart_view(request):
     petition, _petitions = _chosen_petition(request)
@@ -241,6 +252,14 @@ def invalidation_detail(request, pk: int):
                 ("signed_to", _("Signed before")),
             )
             if invalidation.criteria.get(key)
+        ] + [
+            (label, _("(removed when a signer's personal data was erased)"))
+            for key, label in (
+                ("ip", _("IP address or range")),
+                ("email_domain", _("Email domain")),
+                ("name_pattern", _("Name pattern")),
+            )
+            if key in invalidation.criteria.get("scrubbed", ())
         ],
         "signatures_url": reverse("admin:petitions_signature_changelist") + f"?invalidation={invalidation.pk}",
         "can_view_signatures": request.user.has_perm("petitions.view_signature"),

@@ -6,12 +6,13 @@ save() overrides or signals.
 
 import logging
 import random
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, router, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -99,6 +100,15 @@ def _update_unless_being_sent(queryset, **changes) -> int:
         return Signature.objects.filter(pk__in=ids).update(**changes) if ids else 0
 
 
+def _email_withheld() -> Q:
+    """Signatures held for an IP or subnet limit: no email until a moderator clears them."""
+    withheld = Q()
+    for reason in abuse.EMAIL_WITHHELD_REASONS:
+        # The JSON text of the list holds each reason in quotes (as moderation.suspicion_query).
+        withheld |= Q(suspicion__icontains=f'"{reason}"')
+    return Q(state=State.SUSPICIOUS) & withheld
+
+
 def _request_email(queryset) -> int:
     """Ask for one more email for these signatures, up to the per-signature cap.
 
@@ -109,7 +119,7 @@ def _request_email(queryset) -> int:
     """
     eligible = queryset.filter(email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE, erased_at__isnull=True).exclude(
         state=State.REJECTED
-    )
+    ).exclude(_email_withheld())
     return _update_unless_being_sent(
         eligible, email_state=EmailState.PENDING, email_requests=F("email_requests") + 1, email_due_at=timezone.now(),
         email_attempts=0,
@@ -119,11 +129,18 @@ def _request_email(queryset) -> int:
 def signature_hold(*, signature_id: int, reasons: list[str], wait: bool = True) -> None:
     """Hold a signature for review, unless a moderator rejected it meanwhile.
 
+    Held for an IP or subnet limit, its email (if not sent yet) is withheld until a moderator
+    clears it (signature_held_emails_send).
+
     Without `wait` (a web request), a row a sender holds right now is not waited for: the
     hold goes to a worker (tasks.hold_signature), which waits.
     """
     rows = Signature.objects.filter(pk=signature_id).exclude(state=State.REJECTED)
     changes = {"state": State.SUSPICIOUS, "suspicion": reasons}
+    if any(reason in abuse.EMAIL_WITHHELD_REASONS for reason in reasons):
+        changes["email_state"] = Case(
+            When(email_state=EmailState.PENDING, then=Value(EmailState.NONE)), default=F("email_state")
+        )
     if wait:
         rows.update(**changes)
     elif not _update_unless_being_sent(rows, **changes) and rows.exists():
@@ -226,7 +243,9 @@ def _after_signing(*, signature_id: int | None, checks: list, reasons: list[str]
 
     On Redis the counters and the wake-up flag are one round trip (the signature's only one).
     Counting after the insert means a signature over a limit is written, then marked held a
-    moment later by an UPDATE; such signatures are rare, and held ones get their email too.
+    moment later by an UPDATE, before the sender is woken; held ones get their email, except
+    those held for an IP or subnet limit (see signature_hold). A sender already at work can
+    take a row between its commit and its hold: that email goes out.
     """
     from .tasks import send_signature_emails
 
@@ -266,11 +285,68 @@ def signature_confirm(*, signature_id: int) -> Signature | None:
     return signature
 
 
-def signature_resend(*, petition: Petition, email: str) -> None:
-    """Send a fresh link to an address if it signed; the caller answers the same either way."""
-    existing = Signature.objects.filter(petition=petition, email_canonical=canonical_email(email))
+def signature_resend_request(*, petition: Petition, email: str, ip_address: str | None) -> None:
+    """A "Didn't get the email?" request: hand the address to a worker, touching no signature here.
+
+    Whether an address signed must not show in how long the answer takes, so the lookup is
+    the worker's (signature_resend), after the answer. Each client address may ask
+    PETITION_RATE_LIMITS["resend"] times an hour per petition; beyond that nothing is
+    enqueued, and the visitor sees the same page.
+    """
+    from .tasks import resend_signature_email
+
+    checks = abuse.resend_checks(petition_id=petition.pk, ip=ip_address)
+    try:
+        if abuse.over_limits(checks, abuse.count_events([(key, window) for key, window, _r, _l in checks])):
+            return
+        # The address waits in the cache under a random key, and the task carries only the key:
+        # a task's arguments end up in worker logs, and an address must never be logged.
+        key = secrets.token_urlsafe(18)
+        cache.set(RESEND_KEY.format(key), [petition.pk, email], timeout=RESEND_SECONDS)
+    except Exception:  # noqa: BLE001 - the visitor may ask again; nothing else is lost
+        logger.warning("Resend request dropped: the cache is unreachable.")
+        return
+
+    def publish():
+        try:
+            resend_signature_email.delay(key)
+        except Exception:  # noqa: BLE001 - the visitor may ask again; nothing else is lost
+            logger.warning("Could not enqueue a resend request; the broker is unreachable.")
+
+    transaction.on_commit(publish)
+
+
+RESEND_KEY = "petitions:resend:{}"
+RESEND_SECONDS = 3600  # a request the workers have not reached within the hour is dropped
+
+
+def signature_resend(*, request_key: str) -> None:
+    """Send a fresh link to an address if it signed (a worker's half of signature_resend_request).
+    Each request is read once; a repeat delivery of the task finds nothing."""
+    request = cache.get(RESEND_KEY.format(request_key))
+    if request is None:
+        return
+    cache.delete(RESEND_KEY.format(request_key))
+    petition_id, email = request
+    existing = Signature.objects.filter(petition_id=petition_id, email_canonical=canonical_email(email))
     if _request_email(existing):
         signature_emails_wake()
+
+
+def signature_held_emails_send(*, signature_ids: list[int]) -> int:
+    """Send the email withheld from these signatures while they were held (see signature_hold):
+    those never emailed, not confirmed, not erased and no longer held. Returns how many."""
+    count = (
+        Signature.objects.filter(
+            pk__in=signature_ids, email_state=EmailState.NONE, email_sent_at__isnull=True, confirmed_at__isnull=True,
+            erased_at__isnull=True,
+        )
+        .exclude(state__in=[State.SUSPICIOUS, State.REJECTED])
+        .update(email_state=EmailState.PENDING, email_due_at=timezone.now(), email_attempts=0)
+    )
+    if count:
+        signature_emails_wake()
+    return count
 
 
 def signature_unsubscribe(*, signature_id: int) -> bool:

@@ -38,6 +38,13 @@ def send_signature_emails() -> dict:
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def resend_signature_email(request_key: str) -> None:
+    """The work of a "Didn't get the email?" request: look the address up, ask for its email.
+    The address is in the cache under `request_key` (never a task argument: those get logged)."""
+    services.signature_resend(request_key=request_key)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def hold_signature(signature_id: int, reasons: list[str]) -> None:
     """Hold a signature for review that a sender was emailing when its request tried to."""
     services.signature_hold(signature_id=signature_id, reasons=reasons)

@@ -116,7 +116,9 @@ def resend(request, slug):
     if request.method == "POST":
         form = ResendForm(request.POST)
         if form.is_valid():
-            services.signature_resend(petition=petition, email=form.cleaned_data["email"])
+            services.signature_resend_request(
+                petition=petition, email=form.cleaned_data["email"], ip_address=client_ip(request)
+            )
             return render(request, "petitions/resend_done.html", {"petition": petition})
         status = 400
     else:

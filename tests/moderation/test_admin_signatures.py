@@ -173,7 +173,7 @@ def test_select_all_acts_on_every_row_the_filter_matches(client, moderator, peti
     assert Signature.objects.filter(state=State.SUSPICIOUS).count() == 1
     entry = AuditEntry.objects.get()
     assert entry.count == 5
-    assert entry.details["filter"] == {"changelist": "suspicion=rate_domain", "select_across": True}
+    assert entry.details["filter"] == {"changelist": ["suspicion"], "select_across": True}
 
 
 def test_after_an_action_from_the_queue_the_moderator_returns_to_the_queue(client, moderator, petition):
