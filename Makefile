@@ -1,5 +1,6 @@
 # `make run`: install, migrate, seed, print a local admin login, serve on http://127.0.0.1:8000
 # `make test`: the whole test suite
+# `make test-fast`: the in-process tiers only (no service processes, no browser)
 # `make pin-images`: pin the images docker-compose.yml and the Dockerfile pull by digest (needs Docker)
 # `make messages`: update locale/*/LC_MESSAGES/django.po from the code and compile django.mo (needs GNU gettext)
 # `make lint`: ruff's lint and format check (settings in pyproject.toml)
@@ -7,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install bench pin-images messages lint
+.PHONY: run test test-fast install bench pin-images messages lint
 
 install: $(VENV)/.installed
 
@@ -29,6 +30,12 @@ test: install
 	DATABASE_URL="$${DATABASE_URL:-$$($(PY) tests/services.py database)}" \
 	REDIS_URL="$${REDIS_URL:-$$($(PY) tests/services.py redis)}" \
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The tiers that run inside pytest's process: no worker, web server or browser is started.
+test-fast: install
+	DATABASE_URL="$${DATABASE_URL:-$$($(PY) tests/services.py database)}" \
+	REDIS_URL="$${REDIS_URL:-$$($(PY) tests/services.py redis)}" \
+	$(PY) -m pytest -m "not services and not browser" $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/run.py

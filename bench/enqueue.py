@@ -7,6 +7,7 @@ import django
 
 django.setup()
 
-from campaign.petitions import services  # noqa: E402 - after setup
 
-services.signature_emails_wake()  # outside a transaction: publishes at once
+from campaign.outbox import wake  # noqa: E402
+
+wake.wake()  # outside a transaction: publishes at once

@@ -6,7 +6,7 @@
 
 Needs the database `bench/run.py --keep-db` leaves (PostgreSQL `campaign_bench`): the newest N
 signatures (default 3000; loaded as the scale scenario loads them if there are fewer) are put back
-in the outbox and sent by `outbox.send_due`, as a worker does.
+in the outbox and sent by `sending.send_due`, as a worker does.
 """
 
 import os
@@ -29,7 +29,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from campaign.petitions import outbox  # noqa: E402
+from campaign.outbox import sending  # noqa: E402
 from campaign.petitions.models import Signature  # noqa: E402
 
 count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
@@ -46,7 +46,7 @@ def back_in_the_outbox():
 
 
 back_in_the_outbox()
-outbox.send_due(batch_size=outbox.BATCH_SIZE)  # warm-up: connections, templates
+sending.send_due(batch_size=sending.BATCH_SIZE)  # warm-up: connections, templates
 back_in_the_outbox()
 if os.environ.get("PROFILE_CPU") == "1":
     import cProfile
@@ -54,11 +54,11 @@ if os.environ.get("PROFILE_CPU") == "1":
 
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
-    outbox.send_due(batch_size=outbox.BATCH_SIZE)
+    sending.send_due(batch_size=sending.BATCH_SIZE)
     profiler.disable()
     pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(30)
     sys.exit(0)
 cpu, wall = time.process_time(), time.perf_counter()
-result, _more = outbox.send_due(batch_size=outbox.BATCH_SIZE)
+result, _more = sending.send_due(batch_size=sending.BATCH_SIZE)
 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
 print(f"sent {result.sent}: {1e6 * cpu / max(1, result.sent):.0f} us CPU, {1e6 * wall / max(1, result.sent):.0f} us wall per email")

@@ -2,11 +2,10 @@
 
 Django makes each 32-character CSRF string with `get_random_string`, which asks
 `secrets.choice` per character: 32 `getrandom()` system calls, and CPython lets go of the
-GIL around each. In a threaded server (gunicorn's gthread workers) every one of them is a
-chance for another thread to take the GIL and keep it for up to the 5 ms switch interval.
-A new visitor's page needs two such strings (the secret for the cookie, the mask for the
-form). Measured (`bench/csrf_tokens.py`, µs of wall time per string): Django's 55 alone and
-4,600 beside one busy thread; from one `getrandom()` call, 5 and 360.
+GIL around each. In a threaded server (gunicorn's gthread workers, GUNICORN_THREADS > 1)
+every one of them is a chance for another thread to take the GIL and keep it for up to the
+switch interval. A new visitor's page needs two such strings (the secret for the cookie, the
+mask for the form). Measurements: docs/performance.md.
 
 Same contract as Django's: `CSRF_SECRET_LENGTH` characters of `CSRF_ALLOWED_CHARS` from the
 OS's CSPRNG, each uniformly distributed (bytes of 248 and above are dropped, as 248 = 4 x 62,

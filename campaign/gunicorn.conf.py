@@ -4,17 +4,11 @@ Sync workers, two per core, behind the TLS proxy that docker-compose.yml asks fo
 must buffer requests and responses (nginx does by default), as gunicorn's docs require for
 sync workers: a slow client then costs the proxy a connection, not us a worker.
 
-Why not threads: a gthread worker accepts every connection it can while it is awake, and
-keeps each for as long as the client keeps it alive. Two gthread workers under wrk's 64
-keep-alive connections held them 50/14 and 56/8 (`ss -tnp` during bench/run.py's signing
-load), so the crowded worker's requests waited three to seven times longer than the other's:
-the slow tail, not the median, was what missed the p99 target. Sync workers take one request
-at a time from the kernel's shared queue, in order. Measured side by side
-(bench/ab_gunicorn.py, alternating rounds, medians), 4 sync workers against 2 x 4 threads:
-signing p99 181 vs 290 ms, 155 vs 231 ms and 143 vs 282 ms in three A/B runs at 0.93-1.07x the
-throughput; the home page p99 38 vs 125 ms at 1.03x. A new connection per request costs some
-CPU (0.82-1.0x by CPU per signature), which a proxy's upstream connections pay anyway.
-6 sync workers were 0.91x of 4. GUNICORN_THREADS > 1 switches back to gthread.
+Why not threads: a gthread worker accepts every connection it can while it is awake and keeps
+each while the client keeps it alive, so one worker can end up with most connections and its
+requests wait behind each other; sync workers take one request at a time from the kernel's
+shared queue, in order. GUNICORN_THREADS > 1 switches back to gthread. (The measurements behind
+this choice are in docs/performance.md.)
 """
 
 import os
@@ -24,20 +18,18 @@ workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "sync" if threads == 1 else "gthread"
 # Workers are recycled now and then (a guard against slow leaks). The app is imported once
-# in the master, so a new worker is a fork, not ~1 s of CPU importing Django: at 20,000
-# requests a surge recycled a worker every ~20 s, and each restart stalled its requests.
+# in the master, so a new worker is a fork, not an import of Django; recycling is rare enough
+# that a surge does not keep restarting workers.
 preload_app = True
 max_requests = 200000
 max_requests_jitter = 20000
-# A sync worker is killed when one request outlives this (a gthread worker's main loop kept
-# answering while a thread worked): 60 s, nginx's default proxy_read_timeout, so nothing the
+# A sync worker is killed when one request outlives this: 60 s, nginx's default proxy_read_timeout, so nothing the
 # proxy still waits for is cut short. Exports past a few seconds' work go to a background task.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # Each turn of a worker's loop touches its heartbeat file (os.utime): on a disk-backed
 # /tmp that is a journaled metadata write, on tmpfs a memory write. Docker and this machine
-# both mount a tmpfs at /dev/shm; gunicorn's own docs recommend it. (On this machine's ext4
-# the A/B in bench/ab_gunicorn.py showed no difference beyond its noise; on overlay
-# filesystems gunicorn reports stalls.)
+# both mount a tmpfs at /dev/shm; gunicorn's own docs recommend it (on overlay filesystems
+# gunicorn reports stalls).
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
 graceful_timeout = 30
 keepalive = 5  # gthread only: a sync worker closes the connection after each response

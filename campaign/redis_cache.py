@@ -1,8 +1,8 @@
 """Django's Redis cache, with one client object per connection pool instead of one per call.
 
 Django's RedisCacheClient builds a new redis.Redis around the (shared) pool for every cache
-operation; in redis-py 8 that constructor fills a table of ~170 response callbacks, which
-cost more CPU than the round trip itself on the signing path. The client is thread-safe
+operation; in redis-py 8 that constructor fills a table of response callbacks, more CPU than
+the round trip itself. The client is thread-safe
 (connections come from the pool per command), so one per pool is enough.
 
 It also counts events in fixed windows in one round trip, one command (`incr_windowed`), for the abuse
@@ -27,7 +27,7 @@ class PooledRedisCacheClient(RedisCacheClient):
 
 
 # One command for all the counters of a signature: a pipeline of SET NX + INCR per counter
-# cost more to encode and parse on the web server than the script costs Redis to run.
+# costs more to encode and parse on the web server than the script costs Redis to run.
 _INCR_WINDOWED = """
 local counts = {}
 for i, key in ipairs(KEYS) do

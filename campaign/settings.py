@@ -48,6 +48,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "campaign.content",
     "campaign.petitions",
+    # Apps without tables of their own (their models live in petitions), installed so their
+    # Celery tasks and management commands are found.
+    "campaign.outbox",
+    "campaign.moderation",
+    "campaign.exports",
 ]
 
 MIDDLEWARE = [
@@ -111,7 +116,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "campaign.local_cache.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 if REDIS_URL:
@@ -128,8 +133,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fixup closes the database connection before and after every task unless
-# this is set, so every email paid for a new PostgreSQL connection (~10% of the worker's
-# time). Connections are reused, and checked between tasks as Django checks them between
+# this is set, so every task would pay for a new PostgreSQL connection. Connections are reused, and checked between tasks as Django checks them between
 # requests (campaign/celery.py).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # A task that outlives the visibility timeout is handed to a second worker, so every

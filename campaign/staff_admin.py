@@ -6,8 +6,13 @@ sign in with it and a code from an authenticator app (TOTP, django-otp), and eve
 with `manage.py enrol_totp USERNAME`; administrators can see and remove them in the admin.
 """
 
+from functools import wraps
+
 from django import forms
+from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.forms import OTPAuthenticationFormMixin
@@ -18,6 +23,28 @@ def staff_verified(user) -> bool:
     """An active staff member whose session was signed in with their second factor."""
     is_verified = getattr(user, "is_verified", None)
     return bool(user.is_active and user.is_staff and is_verified and is_verified())
+
+
+def staff_permission(perm: str, *, store: bool = False):
+    """For the staff pages beside the admin (moderation, exports): staff signed in with their
+    second factor only (others are sent to the staff login), and holding `perm` (else 403).
+
+    Unless `store`, the answer carries `Cache-Control: no-store` (and the rest of
+    never_cache): these pages show signers' names, addresses and IPs, which must not stay in
+    a shared computer's browser cache or in any proxy.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not request.user.has_perm(perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        guarded = user_passes_test(staff_verified, login_url="admin:login")(checked)
+        return guarded if store else never_cache(guarded)
+
+    return decorator
 
 
 class StaffLoginForm(OTPAdminAuthenticationForm):

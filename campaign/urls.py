@@ -20,8 +20,8 @@ urlpatterns = [
     # One URL for the count in every language: cached once, and embeds on partner sites keep working.
     path("petitions/<slug:slug>/count.json", count, name="petition_count"),
     # Staff pages outside the admin's own URLs come first: the admin claims everything under staff/.
-    path("staff/moderation/", include("campaign.petitions.moderation_urls")),
-    path("staff/exports/", include("campaign.petitions.export_urls")),
+    path("staff/moderation/", include("campaign.moderation.urls")),
+    path("staff/exports/", include("campaign.exports.urls")),
     path("staff/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(

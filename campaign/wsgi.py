@@ -12,8 +12,8 @@ def warm_up() -> None:
     gunicorn imports this module once in its master (preload_app) and forks the workers from
     it, so what is loaded here is loaded once, not once per worker: the URLconf and every view
     module, the Redis client library, the broker transport, the page templates and the crispy
-    form templates. A worker's first request cost 90-170 ms of CPU for these; after a deploy
-    or a worker recycle in a surge, that stalled the requests queued behind it. Nothing here
+    form templates, so a worker's first request does not pay for them while requests queue
+    behind it (after a deploy, or a worker recycle in a surge). Nothing here
     opens a connection: a socket opened before the fork would be shared by every worker.
     """
     from django.conf import settings

@@ -58,7 +58,7 @@ def in_process_tier(request, settings):
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {"default": {"BACKEND": "campaign.local_cache.LocMemCache"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     cache.clear()
     yield

@@ -2,14 +2,13 @@
 
 Built for a table of millions of signatures: no full COUNT, no facet counts, sorting only by
 indexed columns. Every change to a signature goes through an action that asks for
-confirmation with the number affected, calls a service in moderation.py and leaves an audit
+confirmation with the number affected, calls a service in actions.py and leaves an audit
 entry; nothing is edited or deleted in a form.
 """
 
 import csv
 import ipaddress
 import json
-import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -26,9 +25,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_countries import countries
 
-from . import moderation
+from campaign.exports.cells import neutralise_lists
+from campaign.moderation import actions as moderation_actions
+from campaign.moderation import audit, lookups
+from campaign.moderation.forms import RejectForm
+
 from .models import AuditEntry, ExportJob, Invalidation, Petition, Signature
-from .moderation_forms import RejectForm
 from .services import canonical_email
 
 
@@ -71,7 +73,7 @@ class SuspicionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in Signature.Suspicion.values:
-            return queryset.filter(moderation.suspicion_query(self.value()))
+            return queryset.filter(lookups.suspicion_query(self.value()))
         return queryset
 
 
@@ -178,26 +180,26 @@ class SignatureAdmin(ReadOnlyAdmin):
 
     ACTIONS = {
         "reject_spam": (
-            "reject", moderation.signatures_reject,
+            "reject", moderation_actions.signatures_reject,
             ngettext_lazy("Rejected %(count)d signature as spam.", "Rejected %(count)d signatures as spam.", "count"),
         ),
         "clear_suspicion": (
-            "clear", moderation.signatures_clear,
+            "clear", moderation_actions.signatures_clear,
             ngettext_lazy("Cleared %(count)d suspicious signature.", "Cleared %(count)d suspicious signatures.", "count"),
         ),
         "restore": (
-            "restore", moderation.signatures_restore,
+            "restore", moderation_actions.signatures_restore,
             ngettext_lazy("Restored %(count)d rejected signature.", "Restored %(count)d rejected signatures.", "count"),
         ),
         "resend_confirmation": (
-            "resend", moderation.signatures_resend,
+            "resend", moderation_actions.signatures_resend,
             ngettext_lazy(
                 "Sending the confirmation email again to %(count)d signer.",
                 "Sending the confirmation email again to %(count)d signers.", "count",
             ),
         ),
         "erase_personal_data": (
-            "erase", moderation.signatures_erase,
+            "erase", moderation_actions.signatures_erase,
             ngettext_lazy(
                 "Erased the personal data of %(count)d signature.", "Erased the personal data of %(count)d signatures.", "count"
             ),
@@ -225,7 +227,7 @@ class SignatureAdmin(ReadOnlyAdmin):
             return queryset.filter(email_domain=term[1:].casefold()), False
         if "/" in term or _looks_like_ip(term):
             try:
-                return queryset.filter(moderation.ip_query(term)), False
+                return queryset.filter(lookups.ip_query(term)), False
             except ValueError:
                 messages.error(request, _("That is not an IP address or a range such as 203.0.113.0/24."))
                 return queryset.none(), False
@@ -238,7 +240,7 @@ class SignatureAdmin(ReadOnlyAdmin):
         reject_form = RejectForm(request.POST if "post" in request.POST else None) if kind == "reject" else None
         select_across = request.POST.get("select_across") == "1"
         query = request.GET.copy()
-        # Only the filters' names reach the audit log (moderation.filter_names): the search that
+        # Only the filters' names reach the audit log (actions.filter_names): the search that
         # found them may be the very name or address someone later asks to erase.
         filters = {"changelist": query.urlencode(), "select_across": select_across} if select_across or query else None
         if "post" in request.POST and (reject_form is None or reject_form.is_valid()):
@@ -249,7 +251,7 @@ class SignatureAdmin(ReadOnlyAdmin):
             if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 return HttpResponseRedirect(next_url)
             return None
-        eligible = moderation.signatures_eligible(action=kind, signatures=queryset)
+        eligible = moderation_actions.signatures_eligible(action=kind, signatures=queryset)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Are you sure?"),
@@ -296,7 +298,7 @@ class AuditActionFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         recorded = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-        return [(action, moderation.AUDIT_ACTIONS.get(action, action)) for action in recorded]
+        return [(action, audit.AUDIT_ACTIONS.get(action, action)) for action in recorded]
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
@@ -315,7 +317,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("action"), ordering="action")
     def action_display(self, obj):
-        return moderation.AUDIT_ACTIONS.get(obj.action, obj.action)
+        return audit.AUDIT_ACTIONS.get(obj.action, obj.action)
 
     @admin.display(description=_("filter or reason"))
     def details_display(self, obj):
@@ -325,8 +327,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Export as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         rows = queryset.order_by("created_at", "pk")
-        moderation.audit_record(actor=request.user, action="audit_export", count=rows.count())
-        # Every cell quoted, as in the supporter exports (exports.QUOTE_ALL says why).
+        audit.audit_record(actor=request.user, action="audit_export", count=rows.count())
+        # Every cell quoted, as in the supporter exports (exports/writers.py QUOTE_ALL says why).
         writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
         def lines():
@@ -335,11 +337,11 @@ class AuditEntryAdmin(ReadOnlyAdmin):
                 yield writer.writerow(
                     [
                         entry.created_at.isoformat(),
-                        _csv_safe(entry.actor_label),
+                        neutralise_lists(entry.actor_label),
                         entry.action,
                         entry.count,
-                        _csv_safe(entry.petition.slug if entry.petition else ""),
-                        _csv_safe(json.dumps(entry.details, ensure_ascii=False, default=str)),
+                        neutralise_lists(entry.petition.slug if entry.petition else ""),
+                        neutralise_lists(json.dumps(entry.details, ensure_ascii=False, default=str)),
                     ]
                 )
 
@@ -352,17 +354,6 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 class _Echo:
     def write(self, value):
         return value
-
-
-# A formula trigger right after a ";" or ",": where a spreadsheet splits lines at ";" and the
-# cell is not the first of its row, quoting alone does not keep it from starting a cell.
-_TRIGGER_AFTER_SEPARATOR = re.compile(r"(?<=[;,])(?=[=+\-@\t\r])")
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    value = _TRIGGER_AFTER_SEPARATOR.sub("'", value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @admin.register(ExportJob)

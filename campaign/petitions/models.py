@@ -83,7 +83,7 @@ class Signature(models.Model):
     # Whether this row is in the petition's stored count (kept true to state by the counter).
     counted = models.BooleanField(_("in the public count"), default=False, editable=False)
     # The outbox: the email this row still owes its signer. On PostgreSQL a sender holds the
-    # rows it is sending locked in its transaction (services.signature_emails_claim); nothing
+    # rows it is sending locked in its transaction (outbox/storage.py, signature_emails_claim); nothing
     # marks them.
     email_state = models.CharField(_("email"), max_length=10, choices=EmailState.choices, default=EmailState.PENDING)
     email_requests = models.PositiveSmallIntegerField(_("emails requested"), default=1)

@@ -5,7 +5,6 @@ save() overrides or signals.
 """
 
 import logging
-import random
 import secrets
 from datetime import timedelta
 
@@ -15,6 +14,9 @@ from django.db import connections, router, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
+
+from campaign.dispatch import dispatcher
+from campaign.outbox import wake as outbox_wake
 
 from . import abuse
 from .models import Petition, Signature
@@ -45,51 +47,8 @@ def petition_seed(*, slug: str, title: str, text: str, goal: int) -> bool:
 # --- Signing ------------------------------------------------------------------------------
 
 
-EMAIL_WAKE_KEY = "petitions:email-sender-woken"
-EMAIL_WAKE_SECONDS = 30  # longer than a sender works before it hands over to a fresh task (outbox.send_due)
-
-
-def signature_emails_wake() -> None:
-    """Make sure a worker sends what is due, once the current transaction commits.
-
-    One broker message per signature cost more than the rest of the request's writes;
-    instead, a flag in the cache says a sender task is on its way or at work, and only a
-    request that finds no flag publishes one. A sender keeps claiming while signatures come
-    in; before it stops it clears the flag and claims once more. So a signature committed
-    while the flag was still set is committed before that last claim, which finds it, and one
-    committed after finds the flag gone and wakes a new sender. The flag expires (a sender
-    that died, a message the broker lost), and the row is the outbox: a broker outage only
-    delays the email until the sweeper's next run.
-    """
-    transaction.on_commit(_wake_sender)
-
-
-def _wake_sender(*, flagged: bool | None = None) -> None:
-    """Publish a sender task unless the flag says one is on its way or at work. `flagged`:
-    the caller has set the flag already (True) or failed to (False), so it is not tried again."""
-    from .tasks import send_signature_emails
-
-    try:
-        if flagged is None:
-            flagged = send_signature_emails.app.conf.task_always_eager or cache.add(
-                EMAIL_WAKE_KEY, 1, timeout=EMAIL_WAKE_SECONDS
-            )
-        if flagged:
-            send_signature_emails.delay()
-    except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
-        logger.warning("Could not wake the email sender; the outbox sweeper will.")
-
-
-def signature_emails_sender_stopping() -> None:
-    """Called by a sender before its last claim: later signatures must wake another one."""
-    try:
-        cache.delete(EMAIL_WAKE_KEY)
-    except Exception:  # noqa: BLE001 - the flag expires by itself
-        logger.warning("Could not clear the email sender's flag; it expires by itself.")
-
-
 def _update_unless_being_sent(queryset, **changes) -> int:
-    """Update these rows, less those a sender holds right now (see signature_emails_claim);
+    """Update these rows, less those a sender holds right now (see outbox/storage.py, signature_emails_claim);
     return how many were updated.
 
     A web request never waits for a sender: its batch can take seconds when the mail server
@@ -100,16 +59,16 @@ def _update_unless_being_sent(queryset, **changes) -> int:
         return Signature.objects.filter(pk__in=ids).update(**changes) if ids else 0
 
 
-def _email_withheld() -> Q:
+def email_withheld() -> Q:
     """Signatures held for an IP or subnet limit: no email until a moderator clears them."""
     withheld = Q()
     for reason in abuse.EMAIL_WITHHELD_REASONS:
-        # The JSON text of the list holds each reason in quotes (as moderation.suspicion_query).
+        # The JSON text of the list holds each reason in quotes (as moderation/lookups.py, suspicion_query).
         withheld |= Q(suspicion__icontains=f'"{reason}"')
     return Q(state=State.SUSPICIOUS) & withheld
 
 
-def _request_email(queryset) -> int:
+def signature_emails_request(queryset) -> int:
     """Ask for one more email for these signatures, up to the per-signature cap.
 
     A fresh request gets a fresh retry budget: an address whose last email failed for good
@@ -119,7 +78,7 @@ def _request_email(queryset) -> int:
     """
     eligible = queryset.filter(email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE, erased_at__isnull=True).exclude(
         state=State.REJECTED
-    ).exclude(_email_withheld())
+    ).exclude(email_withheld())
     return _update_unless_being_sent(
         eligible, email_state=EmailState.PENDING, email_requests=F("email_requests") + 1, email_due_at=timezone.now(),
         email_attempts=0,
@@ -144,9 +103,7 @@ def signature_hold(*, signature_id: int, reasons: list[str], wait: bool = True) 
     if wait:
         rows.update(**changes)
     elif not _update_unless_being_sent(rows, **changes) and rows.exists():
-        from .tasks import hold_signature
-
-        hold_signature.delay(signature_id, reasons)
+        dispatcher().send("campaign.petitions.tasks.hold_signature", signature_id, reasons)
 
 
 _INSERT_CACHE: dict[str, tuple[str, list]] = {}  # database vendor -> (statement, fields)
@@ -231,7 +188,7 @@ def signature_create(
         wake = True
     else:
         # Signed before (possibly a split second ago, in a concurrent request).
-        wake = bool(_request_email(Signature.objects.filter(petition=petition, email_canonical=canonical)))
+        wake = bool(signature_emails_request(Signature.objects.filter(petition=petition, email_canonical=canonical)))
     transaction.on_commit(
         lambda: _after_signing(signature_id=signature.pk if inserted else None, checks=checks, reasons=reasons, wake=wake)
     )
@@ -239,28 +196,25 @@ def signature_create(
 
 def _after_signing(*, signature_id: int | None, checks: list, reasons: list[str], wake: bool) -> None:
     """Once the signature is committed: count it against the rate limits, hold it if it is
-    over one, and wake the email sender as `signature_emails_wake` does.
+    over one, and wake the email sender as `outbox.wake.wake` does.
 
-    On Redis the counters and the wake-up flag are one round trip (the signature's only one).
+    The counters and the sender's wake-up flag are one cache round trip (the signature's only
+    one: outbox.wake.counted_with_flag).
     Counting after the insert means a signature over a limit is written, then marked held a
     moment later by an UPDATE, before the sender is woken; held ones get their email, except
     those held for an IP or subnet limit (see signature_hold). A sender already at work can
     take a row between its commit and its hold: that email goes out.
     """
-    from .tasks import send_signature_emails
-
     counters = [(key, window) for key, window, _reason, _limit in checks]
-    # In-process (eager, no Redis) there is no flag: the sender runs at once.
-    together = wake and hasattr(cache, "incr_windowed_add") and not send_signature_emails.app.conf.task_always_eager
-    counts, flagged = [], None
+    counts, first_in = [], None
     try:
-        if together:
-            counts, flagged = cache.incr_windowed_add(counters, EMAIL_WAKE_KEY, 1, EMAIL_WAKE_SECONDS)
+        if wake:
+            counts, first_in = outbox_wake.counted_with_flag(counters)
         else:
             counts = abuse.count_events(counters)
     except Exception:  # noqa: BLE001 - sign anyway, unchecked; the row is the outbox, the sweeper sends it
-        logger.warning("Rate limits skipped%s: the cache is unreachable.", " and the email sender not woken" if together else "")
-        flagged = False if together else None
+        logger.warning("Rate limits skipped%s: the cache is unreachable.", " and the email sender not woken" if wake else "")
+        first_in = dispatcher().first_in_unknown() if wake else None
     held = abuse.over_limits(checks, counts)
     if held and signature_id is not None:
         try:
@@ -268,7 +222,7 @@ def _after_signing(*, signature_id: int | None, checks: list, reasons: list[str]
         except Exception:  # noqa: BLE001 - the signature stands, unheld; never a 500 after it is kept
             logger.exception("Could not hold signature %s for review.", signature_id)
     if wake:
-        _wake_sender(flagged=flagged)
+        outbox_wake.publish(first_in=first_in)
 
 
 def signature_confirm(*, signature_id: int) -> Signature | None:
@@ -293,8 +247,6 @@ def signature_resend_request(*, petition: Petition, email: str, ip_address: str 
     PETITION_RATE_LIMITS["resend"] times an hour per petition; beyond that nothing is
     enqueued, and the visitor sees the same page.
     """
-    from .tasks import resend_signature_email
-
     checks = abuse.resend_checks(petition_id=petition.pk, ip=ip_address)
     try:
         if abuse.over_limits(checks, abuse.count_events([(key, window) for key, window, _r, _l in checks])):
@@ -309,7 +261,7 @@ def signature_resend_request(*, petition: Petition, email: str, ip_address: str 
 
     def publish():
         try:
-            resend_signature_email.delay(key)
+            dispatcher().send("campaign.petitions.tasks.resend_signature_email", key)
         except Exception:  # noqa: BLE001 - the visitor may ask again; nothing else is lost
             logger.warning("Could not enqueue a resend request; the broker is unreachable.")
 
@@ -329,8 +281,8 @@ def signature_resend(*, request_key: str) -> None:
     cache.delete(RESEND_KEY.format(request_key))
     petition_id, email = request
     existing = Signature.objects.filter(petition_id=petition_id, email_canonical=canonical_email(email))
-    if _request_email(existing):
-        signature_emails_wake()
+    if signature_emails_request(existing):
+        outbox_wake.wake()
 
 
 def signature_held_emails_send(*, signature_ids: list[int]) -> int:
@@ -345,7 +297,7 @@ def signature_held_emails_send(*, signature_ids: list[int]) -> int:
         .update(email_state=EmailState.PENDING, email_due_at=timezone.now(), email_attempts=0)
     )
     if count:
-        signature_emails_wake()
+        outbox_wake.wake()
     return count
 
 
@@ -360,124 +312,16 @@ def signature_unsubscribe(*, signature_id: int) -> bool:
     return signature.exists()
 
 
-# --- The email outbox -----------------------------------------------------------------------
-
-
-def _email_due(now, *, overdue_by: float = 0):
-    """Due emails (`overdue_by` seconds or more): pending and due. A sender that died in the
-    middle of a batch left its rows so (its transaction rolled back)."""
-    return Q(email_state=EmailState.PENDING, email_due_at__lte=now - timedelta(seconds=overdue_by))
-
-
-# Far longer than a sender waits on one message (EMAIL_TIMEOUT), well past the sender task's time limit.
-CLAIM_IDLE_LIMIT = "120s"
-
-
-def signature_emails_claim(*, limit: int) -> list[Signature]:
-    """Lock up to `limit` due emails, oldest first, for the caller's transaction; return their rows.
-
-    Call it inside `transaction.atomic()` and record each row's outcome (the functions below)
-    before that transaction ends: the rows are the caller's until it commits, and another
-    sender skips them (SKIP LOCKED on PostgreSQL) instead of waiting. Nothing is written to
-    claim them: a sender that dies, or loses its connection, leaves them pending and due by
-    rolling back, and only what it sent in that transaction can go out twice. One write per
-    email, its outcome: a claim state cost a second, and each write is a new version of a
-    wide row with a dozen index entries.
-
-    The query is the outbox index's own question (pending, ordered by due time): PostgreSQL
-    walks that index in order and stops after `limit` rows (0.1-0.3 ms, seen with 50,000 dead
-    entries before 1,000 live ones, with or without statistics); the entries left dead by rows
-    already sent are marked so by the first walk that meets them, and skipped after that.
-    """
-    connection = connections[router.db_for_write(Signature)]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # For this transaction only, one round trip. A sender that goes silent without its
-            # connection closing (its host lost, a frozen process) would hold its batch until
-            # TCP noticed, hours later: PostgreSQL ends the session after this long idle in the
-            # transaction, and the batch is due again. And the claim walks the index in order:
-            # right after a surge's inserts, before autovacuum has analysed them, the planner
-            # took the outbox for a few rows and read, joined and sorted all of it for each
-            # batch of 20 (seen with 1,000 pending rows behind 49,000 sent ones: 4 ms a batch).
-            cursor.execute(
-                "SELECT set_config('idle_in_transaction_session_timeout', %s, true), set_config('enable_bitmapscan', 'off', true),"
-                " set_config('enable_hashjoin', 'off', true), set_config('enable_sort', 'off', true)",
-                [CLAIM_IDLE_LIMIT],
-            )
-    return list(
-        Signature.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(_email_due(timezone.now()))
-        .select_related("petition")
-        .only(
-            "name", "email", "language", "keep_updated", "state", "confirmed_at", "erased_at", "email_attempts",
-            "petition__title", "petition__slug",
-        )
-        .order_by("email_due_at")[:limit]
-    )
-
-
-# The outcomes below are written by the transaction that claimed the rows, which holds them
-# (on PostgreSQL; SQLite, for development, has no row locks and takes the database's write lock
-# at the first write): no other sender can have touched them meanwhile, so they are found by
-# key alone. (A condition on email_state once led PostgreSQL to scan the whole outbox index,
-# dead entries and all, for every ten rows recorded.)
-
-
-def signature_emails_sent(*, signature_ids: list[int]) -> None:
-    Signature.objects.filter(pk__in=signature_ids).update(
-        email_state=EmailState.SENT, email_sent_at=timezone.now(), email_attempts=0
-    )
-
-
-def signature_email_postpone(*, signature_id: int, attempts: int) -> float:
-    """Put the email back in the outbox after its `attempts`-th failed try, a transient one;
-    return the delay in seconds.
-
-    Exponential backoff with full jitter, so a recovering SMTP server is not hit by a herd.
-    """
-    delay = random.uniform(0.5, 1.0) * min(600.0, 5.0 * 2**attempts)
-    Signature.objects.filter(pk=signature_id).update(
-        email_due_at=timezone.now() + timedelta(seconds=delay), email_attempts=attempts
-    )
-    return delay
-
-
-def signature_emails_release(*, signature_ids: list[int], delay: float) -> None:
-    """Put claimed emails back untried, due in `delay` seconds; no attempt is counted (the
-    server failed on the messages before them, not on these)."""
-    Signature.objects.filter(pk__in=signature_ids).update(email_due_at=timezone.now() + timedelta(seconds=delay))
-
-
-def signature_email_failed(*, signature_id: int, attempts: int) -> None:
-    Signature.objects.filter(pk=signature_id).update(email_state=EmailState.FAILED, email_attempts=attempts)
-
-
-def signature_email_nothing_to_send(*, signature_id: int) -> None:
-    Signature.objects.filter(pk=signature_id).update(email_state=EmailState.NONE)
-
-
-def outbox_overdue_count(*, limit: int = 1000) -> int:
-    """How many emails (up to `limit`) are overdue: their wake-up was lost (a broker outage),
-    their worker died, or their retry came due and nobody was woken for it."""
-    overdue = _email_due(timezone.now(), overdue_by=settings.PETITION_OUTBOX_GRACE_SECONDS)
-    return len(Signature.objects.filter(overdue).values_list("pk", flat=True)[:limit])
-
-
 # --- The public count -------------------------------------------------------------------------
 
 
 def signature_counts_schedule() -> None:
     """Ask for a count update soon, at most one request every few seconds however busy."""
-    from .tasks import update_signature_counts
-
     def publish():
         try:
-            # In-process (no Redis) there is no beat to catch up with what a skipped request
-            # would leave out, and the update runs at once, so nothing is skipped there.
-            if update_signature_counts.app.conf.task_always_eager or cache.add(
-                "petitions:count-update-scheduled", 1, timeout=5
-            ):
-                update_signature_counts.apply_async(countdown=2)
+            dispatch = dispatcher()
+            if dispatch.first_in("petitions:count-update-scheduled", 5):
+                dispatch.send("campaign.petitions.tasks.update_signature_counts", countdown=2)
         except Exception:  # noqa: BLE001 - the periodic run catches up
             logger.warning("Could not schedule a count update; the periodic one will run.")
 

@@ -47,15 +47,15 @@ def _chromium():
 def site(live_server, transactional_db, settings, seeded, monkeypatch):
     """The seeded campaign on a live server, with tasks in-process and emails in mail.outbox."""
     from campaign.celery import app
-    from campaign.petitions import outbox
+    from campaign.outbox import sending
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {"default": {"BACKEND": "campaign.local_cache.LocMemCache"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = live_server.url  # so the link in the email opens this server
     # The sender keeps one mail connection per process; an earlier tier may have left another kind.
-    monkeypatch.setattr(outbox, "_connection", None)
+    monkeypatch.setattr(sending, "_connection", None)
     cache.clear()
     mail.outbox = []
     yield seeded

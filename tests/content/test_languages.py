@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from campaign.content.models import Campaign, Demand, Quote, Source, TimelineEntry
-from campaign.petitions.emails import prepared_signature_email
+from campaign.outbox.emails import prepared_signature_email
 from campaign.petitions.models import Petition, Signature
 from campaign.petitions.tokens import confirm_token_make, unsubscribe_token_make
 from tests.factories import SignatureFactory

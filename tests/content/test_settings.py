@@ -60,7 +60,7 @@ def test_with_nothing_set_it_runs_on_sqlite_in_process_with_console_email(settin
     assert found["DEBUG"] is True
     assert found["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert str(found["DATABASES"]["default"]["NAME"]) == str(BASE_DIR / "db.sqlite3")
-    assert found["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert found["CACHES"]["default"]["BACKEND"] == "campaign.local_cache.LocMemCache"
     assert found["CELERY_TASK_ALWAYS_EAGER"] is True and found["CELERY_BROKER_URL"] == "memory://"
     assert found["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
     assert found["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost", "[::1]"]

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from campaign.petitions import exports
-from campaign.petitions.exports import ExportFilters
+from campaign.exports import cells as export_cells
+from campaign.exports.filters import ExportFilters
 
 from .helpers import at, body, download, names, parse_csv, sign
 
@@ -184,6 +184,6 @@ def test_filters_round_trip_through_json_in_a_canonical_form(petition):
 
 def test_cell_formatting(petition):
     almaty = at(2, 10).astimezone(ZoneInfo("Asia/Almaty"))
-    assert exports.format_row([None, True, False, almaty, "=x"]) == [
+    assert export_cells.format_row([None, True, False, almaty, "=x"]) == [
         "", "yes", "no", "2026-03-02T10:00:00Z", "'=x"
     ]

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 
-from campaign.petitions import exports
-from campaign.petitions.exports import ExportFilters
+from campaign.exports import jobs as export_jobs
+from campaign.exports import writers as export_writers
+from campaign.exports.filters import ExportFilters
 from campaign.petitions.models import Signature
 from tests.factories import PetitionFactory
 from tests.hostile.corpus import HOSTILE
@@ -78,19 +79,19 @@ def hostile_petition(postgres):
 
 
 def python_writer(filters: ExportFilters, chunk_size: int) -> bytes:
-    export = exports.export_prepare(filters=filters, chunk_size=chunk_size)
+    export = export_jobs.export_prepare(filters=filters, chunk_size=chunk_size)
     with transaction.atomic():
         data = b"".join(export._csv_chunks(None))
     assert export.rows_written == export.count
     return data
 
 
-def copy_writer(filters: ExportFilters, chunk_size: int, monkeypatch, **options) -> tuple[bytes, exports.Export]:
-    export = exports.export_prepare(filters=filters, chunk_size=chunk_size)
+def copy_writer(filters: ExportFilters, chunk_size: int, monkeypatch, **options) -> tuple[bytes, export_writers.Export]:
+    export = export_jobs.export_prepare(filters=filters, chunk_size=chunk_size)
     assert export.uses_copy()
     with monkeypatch.context() as patched:
         # Proof that the bytes below come from COPY, not from the writer they are compared with.
-        patched.setattr(exports.Export, "_csv_chunks", lambda *a, **k: pytest.fail("the Python writer ran"))
+        patched.setattr(export_writers.Export, "_csv_chunks", lambda *a, **k: pytest.fail("the Python writer ran"))
         data = b"".join(export.chunks(**options))
     return data, export
 
@@ -107,7 +108,7 @@ FILTERS = [
 
 @pytest.mark.services
 @pytest.mark.parametrize("options", FILTERS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items() if k != "states"))
-@pytest.mark.parametrize("chunk_size", [7, exports.DEFAULT_CHUNK_SIZE])
+@pytest.mark.parametrize("chunk_size", [7, export_writers.DEFAULT_CHUNK_SIZE])
 def test_copy_writes_the_same_bytes_as_the_python_writer_for_every_hostile_value(
     hostile_petition, monkeypatch, options, chunk_size
 ):
@@ -150,8 +151,8 @@ def test_a_job_file_is_the_page_file_on_postgres(organizer_client, organizer, kn
     from_page = body(download(organizer_client, petition, audience="delivery"))
     # Run here, not through the broker: nothing is published.
     with django_capture_on_commit_callbacks(execute=False):
-        job = exports.export_job_create(owner=organizer, filters=filters, total_rows=0)
-    assert exports.export_job_run(job_id=job.pk, chunk_size=2) == "done"
+        job = export_jobs.export_job_create(owner=organizer, filters=filters, total_rows=0)
+    assert export_jobs.export_job_run(job_id=job.pk, chunk_size=2) == "done"
     job.refresh_from_db()
     assert job.rows_written == 7
     assert (exports_media / job.file_path).read_bytes() == from_page
@@ -176,7 +177,7 @@ def test_copy_works_under_the_debug_cursor_and_is_logged_with_its_filters(hostil
 @pytest.mark.services
 def test_a_callback_with_a_snapshot_gets_the_python_writer_and_may_query(hostile_petition):
     filters = ExportFilters(petition_id=hostile_petition.pk, contactable=False, states=("confirmed",))
-    export = exports.export_prepare(filters=filters, chunk_size=50)
+    export = export_jobs.export_prepare(filters=filters, chunk_size=50)
     counts = []
     data = b"".join(export.chunks(on_progress=lambda rows: counts.append(Signature.objects.count())))
     assert data == python_writer(filters, 50)
@@ -188,7 +189,7 @@ def test_a_callback_with_a_snapshot_gets_the_python_writer_and_may_query(hostile
 def test_an_abandoned_download_cancels_its_copy_and_frees_the_connection(petition, postgres, snapshot):
     for n in range(25):
         sign(petition, f"Supporter {n:02d}")
-    export = exports.export_prepare(filters=ExportFilters(petition_id=petition.pk), chunk_size=10)
+    export = export_jobs.export_prepare(filters=ExportFilters(petition_id=petition.pk), chunk_size=10)
     chunks = export.chunks(snapshot=snapshot)
     next(chunks)
     assert next(chunks).count(b"\n") == 10
@@ -203,7 +204,7 @@ def test_only_csv_on_postgresql_is_written_by_copy(petition):
 
     for file_format, excel in (("csv", False), ("csv", True), ("xlsx", False)):
         filters = ExportFilters(petition_id=petition.pk, file_format=file_format, excel=excel)
-        export = exports.export_prepare(filters=filters)
+        export = export_jobs.export_prepare(filters=filters)
         assert export.uses_copy() == (file_format == "csv" and connection.vendor == "postgresql")
 
 

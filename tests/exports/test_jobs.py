@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.petitions import exports
+from campaign.exports import filters as export_filters
+from campaign.exports import jobs as export_jobs
 from campaign.petitions.models import AuditEntry, ExportJob
 
 from .helpers import body, download, names, staff_user
@@ -98,7 +99,7 @@ def test_progress_page_refreshes_itself_while_the_file_is_written(organizer_clie
 def _done_job(owner, petition, media, **fields) -> ExportJob:
     (media / "exports").mkdir(parents=True, exist_ok=True)
     (media / "exports" / "9-secret.csv").write_bytes(b"name,email\n")
-    filters = exports.ExportFilters(petition_id=petition.pk, **fields.pop("filters", {})).as_json()
+    filters = export_filters.ExportFilters(petition_id=petition.pk, **fields.pop("filters", {})).as_json()
     now = timezone.now()
     return ExportJob.objects.create(
         owner=owner, petition=petition, filters=filters, file_format="csv", state=ExportJob.State.DONE,
@@ -149,11 +150,11 @@ def test_an_expired_link_answers_410_gone(organizer_client, organizer, known, la
 def test_the_periodic_purge_deletes_files_a_day_old(organizer_client, organizer, known, large):
     petition, _ = known
     job = _done_job(organizer, petition, large)
-    fresh = exports.export_files_purge()
+    fresh = export_jobs.export_files_purge()
     assert fresh["files_deleted"] == 0 and (large / job.file_path).is_file()
 
     ExportJob.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    from campaign.petitions.tasks import purge_export_files
+    from campaign.exports.tasks import purge_export_files
 
     assert purge_export_files.delay().get()["files_deleted"] == 1
     assert not (large / "exports" / "9-secret.csv").exists()
@@ -167,7 +168,7 @@ def test_purge_removes_orphan_files_and_fails_jobs_whose_worker_died(organizer, 
     (large / "exports").mkdir(parents=True)
     orphan = large / "exports" / "77-left-behind.csv.part"
     orphan.write_bytes(b"half a file")
-    long_ago = time.time() - 3 * exports.JOB_TIME_LIMIT
+    long_ago = time.time() - 3 * export_jobs.JOB_TIME_LIMIT
     os.utime(orphan, (long_ago, long_ago))
     recent = large / "exports" / "78-being-written.csv.part"
     recent.write_bytes(b"in progress")
@@ -175,7 +176,7 @@ def test_purge_removes_orphan_files_and_fails_jobs_whose_worker_died(organizer, 
                                      state=ExportJob.State.RUNNING)
     ExportJob.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=12))
 
-    result = exports.export_files_purge()
+    result = export_jobs.export_files_purge()
     assert result["orphans_deleted"] == 1 and result["jobs_failed"] == 1
     assert not orphan.exists() and recent.exists()
     stuck.refresh_from_db()
@@ -184,21 +185,21 @@ def test_purge_removes_orphan_files_and_fails_jobs_whose_worker_died(organizer, 
 
 def test_purge_re_enqueues_a_job_the_broker_lost(organizer, known, large, django_capture_on_commit_callbacks):
     petition, _ = known
-    filters = exports.ExportFilters(petition_id=petition.pk)
+    filters = export_filters.ExportFilters(petition_id=petition.pk)
     job = ExportJob.objects.create(owner=organizer, petition=petition, filters=filters.as_json(), file_format="csv")
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=10))
     with django_capture_on_commit_callbacks(execute=True):
-        assert exports.export_files_purge()["jobs_requeued"] == 1
+        assert export_jobs.export_files_purge()["jobs_requeued"] == 1
     job.refresh_from_db()
     assert job.state == ExportJob.State.DONE and job.rows_written == 3
 
 
 def test_a_job_runs_once_however_often_its_task_is_delivered(organizer, known, large):
     petition, _ = known
-    filters = exports.ExportFilters(petition_id=petition.pk)
+    filters = export_filters.ExportFilters(petition_id=petition.pk)
     job = ExportJob.objects.create(owner=organizer, petition=petition, filters=filters.as_json(), file_format="csv")
-    assert exports.export_job_run(job_id=job.pk) == "done"
-    assert exports.export_job_run(job_id=job.pk) == "not-claimed"
+    assert export_jobs.export_job_run(job_id=job.pk) == "done"
+    assert export_jobs.export_job_run(job_id=job.pk) == "not-claimed"
     assert AuditEntry.objects.filter(action="supporters_export").count() == 1
     assert len(list((large / "exports").iterdir())) == 1
 
@@ -207,7 +208,7 @@ def test_a_failing_job_is_marked_failed_and_leaves_no_file(organizer_client, org
     petition, _ = known
     job = ExportJob.objects.create(owner=organizer, petition=petition, filters={"states": ["confirmed"]},
                                    file_format="csv")
-    assert exports.export_job_run(job_id=job.pk) == "failed"
+    assert export_jobs.export_job_run(job_id=job.pk) == "failed"
     job.refresh_from_db()
     assert job.state == ExportJob.State.FAILED and job.file_path == ""
     assert not (large / "exports").exists() or not any((large / "exports").iterdir())

@@ -1,12 +1,12 @@
 """The export page: choosing, counting, downloading as a stream, the audit trail, access."""
 
 import html
+
 import pytest
 from django.urls import reverse
 
-from campaign.petitions import exports
+from campaign.exports import writers
 from campaign.petitions.models import AuditEntry, ExportJob
-
 from tests.factories import UserFactory
 
 from .helpers import at, body, download, form_data, names, parse_csv, sign, staff_user
@@ -80,7 +80,7 @@ def test_download_is_a_streaming_attachment(organizer_client, known):
 
 
 def test_rows_come_out_batch_by_batch_before_the_query_is_exhausted(organizer_client, petition, monkeypatch):
-    monkeypatch.setattr(exports, "DEFAULT_CHUNK_SIZE", 10)
+    monkeypatch.setattr(writers, "DEFAULT_CHUNK_SIZE", 10)
     for n in range(25):
         sign(petition, f"Supporter {n:02d}", signed=at(2))
     response = download(organizer_client, petition)
@@ -98,7 +98,7 @@ def test_postgres_streams_the_file_from_a_copy_that_is_still_running(client, org
                                                                      monkeypatch, file_format):
     from psycopg import pq
 
-    monkeypatch.setattr(exports, "DEFAULT_CHUNK_SIZE", 10)
+    monkeypatch.setattr(writers, "DEFAULT_CHUNK_SIZE", 10)
     for n in range(25):
         sign(petition, f"Supporter {n:02d}", signed=at(2))
     client.force_login(organizer)

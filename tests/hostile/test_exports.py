@@ -7,7 +7,9 @@ import io
 from django.db.models import F
 from openpyxl import load_workbook
 
-from campaign.petitions import exports, services
+from campaign.exports import filters as export_filters
+from campaign.exports import jobs as export_jobs
+from campaign.petitions import services
 from campaign.petitions.forms import SignatureForm
 from campaign.petitions.models import Signature
 
@@ -38,7 +40,7 @@ def sign_everything_the_form_accepts(petition) -> int:
 
 def export(petition, **filters) -> bytes:
     out = io.BytesIO()
-    prepared = exports.export_prepare(filters=exports.ExportFilters(petition_id=petition.pk, **filters))
+    prepared = export_jobs.export_prepare(filters=export_filters.ExportFilters(petition_id=petition.pk, **filters))
     prepared.write_to(out)
     return out.getvalue()
 

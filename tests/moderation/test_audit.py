@@ -5,13 +5,13 @@ import io
 
 from django.urls import reverse
 
-from campaign.petitions import moderation
+from campaign.moderation import actions, audit
 from campaign.petitions.models import AuditEntry, Signature
 from tests.factories import SignatureFactory
 
 
 def test_nobody_can_add_change_or_delete_an_entry_not_even_an_administrator(client, administrator, moderator):
-    entry = moderation.audit_record(actor=moderator, action="signatures_reject", count=3, details={"reason": "spam"})
+    entry = audit.audit_record(actor=moderator, action="signatures_reject", count=3, details={"reason": "spam"})
     client.force_login(administrator)
 
     assert client.get(reverse("admin:petitions_auditentry_add")).status_code == 403
@@ -25,8 +25,8 @@ def test_nobody_can_add_change_or_delete_an_entry_not_even_an_administrator(clie
 
 
 def test_the_log_reads_in_words_and_filters_by_action(client, administrator, moderator):
-    moderation.audit_record(actor=moderator, action="signatures_reject", count=3, details={"reason": "spam"})
-    moderation.audit_record(actor=moderator, action="signatures_clear", count=1)
+    audit.audit_record(actor=moderator, action="signatures_reject", count=3, details={"reason": "spam"})
+    audit.audit_record(actor=moderator, action="signatures_clear", count=1)
     client.force_login(administrator)
 
     page = client.get(reverse("admin:petitions_auditentry_changelist"), {"action": "signatures_reject"})
@@ -46,7 +46,7 @@ def test_moderators_and_organizers_cannot_read_the_log(client, moderator, organi
 
 def test_an_administrator_exports_the_log_as_csv_and_the_export_is_logged(client, administrator, moderator, petition):
     SignatureFactory.create_batch(2, petition=petition)
-    moderation.signatures_reject(
+    actions.signatures_reject(
         actor=moderator, signatures=Signature.objects.all(), reason='=HYPERLINK("http://evil.example")'
     )
     entry = AuditEntry.objects.get()

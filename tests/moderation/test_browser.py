@@ -27,7 +27,7 @@ def page(chromium_path, live_server, transactional_db, settings, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {"default": {"BACKEND": "campaign.local_cache.LocMemCache"}}
     cache.clear()
     restore_roles()  # the live server's database starts flushed, without the migration's groups
     with sync_playwright() as playwright:

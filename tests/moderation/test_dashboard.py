@@ -8,7 +8,7 @@ from html import unescape
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.petitions import dashboard
+from campaign.moderation import dashboard
 from campaign.petitions.models import Signature
 from tests.factories import SignatureFactory
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from campaign.petitions import moderation
+from campaign.moderation import actions, invalidations
 from campaign.petitions.models import AuditEntry, ExportJob, Invalidation, Signature
 from tests.exports.helpers import download, sign
 from tests.factories import PetitionFactory
@@ -51,13 +51,13 @@ def test_erasing_after_a_search_an_invalidation_and_an_export_leaves_no_trace_of
     # A moderator searches for her address and rejects what it found; then invalidates by name and IP.
     client.force_login(moderator)
     assert _act_in_changelist(client, f"?q={ADDRESS}", "reject_spam", eve, reason="spam").status_code == 302
-    preview = moderation.invalidation_preview(petition=petition, criteria={"name_pattern": "Evgenia*", "ip": IP})
+    preview = invalidations.invalidation_preview(petition=petition, criteria={"name_pattern": "Evgenia*", "ip": IP})
     with django_capture_on_commit_callbacks(execute=True):
-        invalidation = moderation.invalidation_create(
+        invalidation = invalidations.invalidation_create(
             actor=moderator, petition=petition, criteria=preview["criteria"], reason="bots", matched=preview["matched"]
         )
     # An invalidation that cannot select her keeps its values.
-    unrelated = moderation.invalidation_create(
+    unrelated = invalidations.invalidation_create(
         actor=moderator, petition=petition, criteria={"name_pattern": "Other*", "max_pk": other.pk}, reason="x",
         matched=1,
     )
@@ -112,7 +112,7 @@ def test_export_files_that_cannot_hold_the_erased_row_are_kept(
         download(client, elsewhere)
     kept = list(ExportJob.objects.values_list("file_path", flat=True))
 
-    moderation.signatures_erase(actor=administrator, signatures=Signature.objects.filter(pk=eve.pk))
+    actions.signatures_erase(actor=administrator, signatures=Signature.objects.filter(pk=eve.pk))
 
     assert list(ExportJob.objects.values_list("file_path", flat=True)) == kept
     assert all((media / path).is_file() for path in kept)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.petitions import moderation
+from campaign.moderation import actions, invalidations, lookups
 from campaign.petitions.models import AuditEntry, Invalidation, Petition, Signature
 from tests.factories import PetitionFactory, SignatureFactory
 
@@ -19,9 +19,9 @@ def public_count(petition) -> int:
 
 def invalidate(petition, actor, criteria, django_capture_on_commit_callbacks, reason="bots") -> Invalidation:
     """Preview, then apply, as the page does; the task runs in-process once the request commits."""
-    preview = moderation.invalidation_preview(petition=petition, criteria=criteria)
+    preview = invalidations.invalidation_preview(petition=petition, criteria=criteria)
     with django_capture_on_commit_callbacks(execute=True):
-        invalidation = moderation.invalidation_create(
+        invalidation = invalidations.invalidation_create(
             actor=actor, petition=petition, criteria=preview["criteria"], reason=reason, matched=preview["matched"]
         )
     invalidation.refresh_from_db()
@@ -44,9 +44,9 @@ def mixed(petition):
 def test_preview_counts_exactly_what_is_applied(petition, moderator, mixed, counted, django_capture_on_commit_callbacks):
     counted()
     assert public_count(petition) == 7
-    criteria = moderation.criteria_from(ip="198.51.100.0/24")
+    criteria = invalidations.criteria_from(ip="198.51.100.0/24")
 
-    preview = moderation.invalidation_preview(petition=petition, criteria=criteria)
+    preview = invalidations.invalidation_preview(petition=petition, criteria=criteria)
     assert preview["matched"] == 9
     assert preview["by_state"] == {State.CONFIRMED: 4, State.PENDING: 3, State.SUSPICIOUS: 2}
     assert preview["counted"] == 4
@@ -61,7 +61,7 @@ def test_preview_counts_exactly_what_is_applied(petition, moderator, mixed, coun
 
 
 def test_each_invalidated_signature_records_the_invalidation_and_its_state_before(petition, moderator, mixed, django_capture_on_commit_callbacks):
-    invalidation = invalidate(petition, moderator, moderation.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks)
+    invalidation = invalidate(petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks)
     before = Signature.objects.filter(invalidation=invalidation).values_list("state_before_invalidation", flat=True)
     assert sorted(before) == sorted([State.CONFIRMED] * 4 + [State.PENDING] * 3 + [State.SUSPICIOUS] * 2)
     # The one rejected by hand earlier is not part of it, so reversing cannot un-reject it.
@@ -72,12 +72,12 @@ def test_each_invalidated_signature_records_the_invalidation_and_its_state_befor
 def test_reversal_restores_every_signature_and_the_count(petition, moderator, administrator, mixed, counted, django_capture_on_commit_callbacks):
     states = dict(Signature.objects.values_list("pk", "state"))
     counted()
-    invalidation = invalidate(petition, moderator, moderation.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks)
+    invalidation = invalidate(petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks)
     counted()
     assert public_count(petition) == 3
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert moderation.invalidation_reverse(actor=administrator, invalidation_id=invalidation.pk)
+        assert invalidations.invalidation_reverse(actor=administrator, invalidation_id=invalidation.pk)
 
     invalidation.refresh_from_db()
     assert invalidation.state == Invalidation.State.REVERSED
@@ -87,17 +87,17 @@ def test_reversal_restores_every_signature_and_the_count(petition, moderator, ad
     counted()
     assert public_count(petition) == 7
     # Reversed once; a second request changes nothing.
-    assert not moderation.invalidation_reverse(actor=administrator, invalidation_id=invalidation.pk)
+    assert not invalidations.invalidation_reverse(actor=administrator, invalidation_id=invalidation.pk)
 
 
 def test_reversal_leaves_signatures_changed_by_hand_since(petition, moderator, mixed, django_capture_on_commit_callbacks):
-    invalidation = invalidate(petition, moderator, moderation.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks)
+    invalidation = invalidate(petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks)
     one = mixed["bots"][0]
-    moderation.signatures_restore(actor=moderator, signatures=Signature.objects.filter(pk=one.pk))
-    moderation.signatures_reject(actor=moderator, signatures=Signature.objects.filter(pk=one.pk), reason="checked: spam")
+    actions.signatures_restore(actor=moderator, signatures=Signature.objects.filter(pk=one.pk))
+    actions.signatures_reject(actor=moderator, signatures=Signature.objects.filter(pk=one.pk), reason="checked: spam")
 
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.invalidation_reverse(actor=moderator, invalidation_id=invalidation.pk)
+        invalidations.invalidation_reverse(actor=moderator, invalidation_id=invalidation.pk)
 
     assert Signature.objects.get(pk=one.pk).state == State.REJECTED
     assert Invalidation.objects.get(pk=invalidation.pk).restored == 8
@@ -105,11 +105,11 @@ def test_reversal_leaves_signatures_changed_by_hand_since(petition, moderator, m
 
 def test_signatures_arriving_after_the_preview_are_not_swept_up(petition, moderator, django_capture_on_commit_callbacks):
     SignatureFactory.create_batch(3, petition=petition, email_domain="spam.example")
-    preview = moderation.invalidation_preview(petition=petition, criteria=moderation.criteria_from(email_domain="spam.example"))
+    preview = invalidations.invalidation_preview(petition=petition, criteria=invalidations.criteria_from(email_domain="spam.example"))
     late = SignatureFactory(petition=petition, email_domain="spam.example")
 
     with django_capture_on_commit_callbacks(execute=True):
-        invalidation = moderation.invalidation_create(
+        invalidation = invalidations.invalidation_create(
             actor=moderator, petition=petition, criteria=preview["criteria"], reason="spam", matched=preview["matched"]
         )
 
@@ -120,19 +120,19 @@ def test_signatures_arriving_after_the_preview_are_not_swept_up(petition, modera
 
 def test_applies_in_batches_and_reports_progress(petition, moderator):
     SignatureFactory.create_batch(25, petition=petition, country="RU")
-    preview = moderation.invalidation_preview(petition=petition, criteria=moderation.criteria_from(country="RU"))
+    preview = invalidations.invalidation_preview(petition=petition, criteria=invalidations.criteria_from(country="RU"))
     invalidation = Invalidation.objects.create(
         petition=petition, criteria=preview["criteria"], reason="test", matched=preview["matched"], created_by=moderator
     )
 
     # A worker that may only do one batch per run hands back where it stopped.
-    cursor = moderation.invalidation_apply(invalidation_id=invalidation.pk, batch_size=10, seconds=0)
+    cursor = invalidations.invalidation_apply(invalidation_id=invalidation.pk, batch_size=10, seconds=0)
     invalidation.refresh_from_db()
     assert (invalidation.state, invalidation.affected, invalidation.matched) == (Invalidation.State.RUNNING, 10, 25)
     # Running a batch again from an earlier point (a redelivered task) counts nothing twice.
-    moderation.invalidation_apply(invalidation_id=invalidation.pk, after_pk=0, batch_size=10, seconds=0)
+    invalidations.invalidation_apply(invalidation_id=invalidation.pk, after_pk=0, batch_size=10, seconds=0)
     while cursor is not None:
-        cursor = moderation.invalidation_apply(invalidation_id=invalidation.pk, after_pk=cursor, batch_size=10, seconds=0)
+        cursor = invalidations.invalidation_apply(invalidation_id=invalidation.pk, after_pk=cursor, batch_size=10, seconds=0)
     invalidation.refresh_from_db()
     assert (invalidation.state, invalidation.affected) == (Invalidation.State.DONE, 25)
 
@@ -182,11 +182,11 @@ def test_criteria_combine_and_match_only_their_signatures(petition, criteria, ex
     }
     SignatureFactory(petition=PetitionFactory(), email_domain="mailinator.com", name="John Smith", country="RU")
 
-    preview = moderation.invalidation_preview(petition=petition, criteria=moderation.criteria_from(**criteria))
+    preview = invalidations.invalidation_preview(petition=petition, criteria=invalidations.criteria_from(**criteria))
 
     by_pk = {s.pk: key for key, s in named.items()}
     matched = set(
-        Signature.objects.filter(petition=petition).filter(moderation.criteria_query(preview["criteria"])).values_list("pk", flat=True)
+        Signature.objects.filter(petition=petition).filter(lookups.criteria_query(preview["criteria"])).values_list("pk", flat=True)
     )
     assert {by_pk[pk] for pk in matched} == expected
     assert preview["matched"] == len(expected)
@@ -199,8 +199,8 @@ def test_time_window_selects_signatures_signed_within_it(petition):
     Signature.objects.filter(pk=inside.pk).update(signed_at=now - timedelta(minutes=30))
     Signature.objects.filter(pk=before.pk).update(signed_at=now - timedelta(hours=3))
 
-    criteria = moderation.criteria_from(signed_from=now - timedelta(hours=1), signed_to=now)
-    preview = moderation.invalidation_preview(petition=petition, criteria=criteria)
+    criteria = invalidations.criteria_from(signed_from=now - timedelta(hours=1), signed_to=now)
+    preview = invalidations.invalidation_preview(petition=petition, criteria=criteria)
 
     assert preview["matched"] == 1
     assert [s.pk for s in preview["sample"]] == [inside.pk]
@@ -208,13 +208,13 @@ def test_time_window_selects_signatures_signed_within_it(petition):
 
 def test_an_invalidation_without_criteria_is_refused(petition, moderator):
     with pytest.raises(ValueError):
-        moderation.invalidation_create(actor=moderator, petition=petition, criteria={"max_pk": 10}, reason="all", matched=0)
+        invalidations.invalidation_create(actor=moderator, petition=petition, criteria={"max_pk": 10}, reason="all", matched=0)
 
 
 def test_starting_finishing_and_reversing_are_all_in_the_audit_log(petition, moderator, administrator, mixed, django_capture_on_commit_callbacks):
-    invalidation = invalidate(petition, moderator, moderation.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks, reason="botnet")
+    invalidation = invalidate(petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks, reason="botnet")
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.invalidation_reverse(actor=administrator, invalidation_id=invalidation.pk)
+        invalidations.invalidation_reverse(actor=administrator, invalidation_id=invalidation.pk)
 
     entries = list(AuditEntry.objects.order_by("pk").values_list("actor_label", "action", "count"))
     assert entries == [
@@ -237,38 +237,38 @@ def test_cidr_and_ipv6_ranges_use_postgresql_inet(postgres, petition):
     SignatureFactory(petition=petition, ip_address="203.0.113.200")
 
     def matched(value):
-        return set(Signature.objects.filter(moderation.ip_query(value)).values_list("pk", flat=True))
+        return set(Signature.objects.filter(lookups.ip_query(value)).values_list("pk", flat=True))
 
     assert matched("2001:db8:1::/48") == {inside.pk}
     assert matched("203.0.113.64/26") == {v4.pk}
-    plan = Signature.objects.filter(moderation.ip_query("203.0.113.64/26")).explain()
+    plan = Signature.objects.filter(lookups.ip_query("203.0.113.64/26")).explain()
     assert "<<=" in plan
 
 
 def test_a_broker_outage_delays_an_invalidation_but_the_sweeper_finishes_it(
     petition, moderator, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from campaign.petitions import tasks
+    from campaign.moderation import tasks as moderation_tasks
 
     SignatureFactory.create_batch(3, petition=petition, country="RU")
-    preview = moderation.invalidation_preview(petition=petition, criteria=moderation.criteria_from(country="RU"))
+    preview = invalidations.invalidation_preview(petition=petition, criteria=invalidations.criteria_from(country="RU"))
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("redis is down")
 
     with monkeypatch.context() as patch:
-        patch.setattr(tasks.apply_invalidation, "delay", broker_down)
+        patch.setattr(moderation_tasks.apply_invalidation, "apply_async", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
-            invalidation = moderation.invalidation_create(
+            invalidation = invalidations.invalidation_create(
                 actor=moderator, petition=petition, criteria=preview["criteria"], reason="spam", matched=preview["matched"]
             )
     invalidation.refresh_from_db()
     assert (invalidation.state, invalidation.affected) == (Invalidation.State.RUNNING, 0)
 
     # Not yet quiet for long: the sweeper leaves it alone (its task may just be queued).
-    assert tasks.resume_invalidations() == 0
+    assert moderation_tasks.resume_invalidations() == 0
     Invalidation.objects.filter(pk=invalidation.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
-    assert tasks.resume_invalidations() == 1
+    assert moderation_tasks.resume_invalidations() == 1
 
     invalidation.refresh_from_db()
     assert (invalidation.state, invalidation.affected) == (Invalidation.State.DONE, 3)

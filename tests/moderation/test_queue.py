@@ -73,7 +73,7 @@ def test_the_queue_hands_the_ticked_rows_to_the_confirmed_bulk_actions(client, m
 
 
 def test_pages_through_a_long_queue_without_counting_pages(client, moderator, petition, monkeypatch):
-    from campaign.petitions import moderation_views
+    from campaign.moderation import views as moderation_views
     from tests.factories import SignatureFactory
 
     monkeypatch.setattr(moderation_views, "QUEUE_PAGE_SIZE", 3)

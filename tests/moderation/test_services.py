@@ -3,7 +3,8 @@
 import pytest
 from django.core import mail
 
-from campaign.petitions import moderation, services
+from campaign.moderation import actions
+from campaign.petitions import services
 from campaign.petitions.models import AuditEntry, Petition, Signature
 from tests.factories import SignatureFactory
 
@@ -28,7 +29,7 @@ def test_rejecting_confirmed_signatures_drops_the_public_count_once_counted(peti
     counted()
     assert public_count(petition) == 4
 
-    changed = moderation.signatures_reject(actor=moderator, signatures=rows(*spam), reason="bots")
+    changed = actions.signatures_reject(actor=moderator, signatures=rows(*spam), reason="bots")
 
     assert changed == 3
     assert {state_of(s) for s in spam} == {State.REJECTED}
@@ -39,8 +40,8 @@ def test_rejecting_confirmed_signatures_drops_the_public_count_once_counted(peti
 
 def test_rejecting_twice_changes_nothing_the_second_time(petition, moderator, counted):
     spam = SignatureFactory.create_batch(2, petition=petition, confirmed=True)
-    moderation.signatures_reject(actor=moderator, signatures=rows(*spam))
-    assert moderation.signatures_reject(actor=moderator, signatures=rows(*spam)) == 0
+    actions.signatures_reject(actor=moderator, signatures=rows(*spam))
+    assert actions.signatures_reject(actor=moderator, signatures=rows(*spam)) == 0
     counted()
     assert public_count(petition) == 0
 
@@ -50,11 +51,11 @@ def test_restoring_a_rejection_returns_each_signature_to_where_it_was(petition, 
     pending = SignatureFactory(petition=petition)
     held = SignatureFactory(petition=petition, state=State.SUSPICIOUS, suspicion=["rate_ip"])
     counted()
-    moderation.signatures_reject(actor=moderator, signatures=rows(confirmed, pending, held))
+    actions.signatures_reject(actor=moderator, signatures=rows(confirmed, pending, held))
     counted()
     assert public_count(petition) == 0
 
-    assert moderation.signatures_restore(actor=moderator, signatures=rows(confirmed, pending, held)) == 3
+    assert actions.signatures_restore(actor=moderator, signatures=rows(confirmed, pending, held)) == 3
 
     assert (state_of(confirmed), state_of(pending), state_of(held)) == (State.CONFIRMED, State.PENDING, State.SUSPICIOUS)
     counted()
@@ -63,12 +64,12 @@ def test_restoring_a_rejection_returns_each_signature_to_where_it_was(petition, 
 
 def test_a_signer_who_confirms_while_rejected_counts_once_restored(petition, moderator, counted):
     signature = SignatureFactory(petition=petition)
-    moderation.signatures_reject(actor=moderator, signatures=rows(signature))
+    actions.signatures_reject(actor=moderator, signatures=rows(signature))
     services.signature_confirm(signature_id=signature.pk)
     counted()
     assert public_count(petition) == 0
 
-    moderation.signatures_restore(actor=moderator, signatures=rows(signature))
+    actions.signatures_restore(actor=moderator, signatures=rows(signature))
 
     assert state_of(signature) == State.CONFIRMED
     counted()
@@ -80,7 +81,7 @@ def test_clearing_a_confirmed_suspicious_signature_counts_it(petition, moderator
     counted()
     assert public_count(petition) == 0
 
-    assert moderation.signatures_clear(actor=moderator, signatures=rows(held)) == 1
+    assert actions.signatures_clear(actor=moderator, signatures=rows(held)) == 1
 
     assert state_of(held) == State.CONFIRMED
     counted()
@@ -89,7 +90,7 @@ def test_clearing_a_confirmed_suspicious_signature_counts_it(petition, moderator
 
 def test_a_cleared_unconfirmed_signature_counts_when_its_signer_confirms(petition, moderator, counted):
     held = SignatureFactory(petition=petition, state=State.SUSPICIOUS, suspicion=["honeypot"])
-    moderation.signatures_clear(actor=moderator, signatures=rows(held))
+    actions.signatures_clear(actor=moderator, signatures=rows(held))
     assert state_of(held) == State.PENDING
     counted()
     assert public_count(petition) == 0
@@ -101,7 +102,7 @@ def test_a_cleared_unconfirmed_signature_counts_when_its_signer_confirms(petitio
 
 def test_clear_leaves_signatures_that_are_not_suspicious_alone(petition, moderator):
     rejected = SignatureFactory(petition=petition, state=State.REJECTED)
-    assert moderation.signatures_clear(actor=moderator, signatures=rows(rejected)) == 0
+    assert actions.signatures_clear(actor=moderator, signatures=rows(rejected)) == 0
     assert state_of(rejected) == State.REJECTED
 
 
@@ -114,7 +115,7 @@ def test_resend_emails_only_unconfirmed_signers_within_the_cap(petition, moderat
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        sent = moderation.signatures_resend(actor=moderator, signatures=rows(pending, confirmed, rejected, capped))
+        sent = actions.signatures_resend(actor=moderator, signatures=rows(pending, confirmed, rejected, capped))
 
     assert sent == 1
     assert [message.to for message in mail.outbox] == [["pending@example.org"]]
@@ -125,7 +126,7 @@ def test_erasing_keeps_an_anonymous_counted_row(petition, moderator, counted):
     b = SignatureFactory(petition=petition, confirmed=True, email="b@example.org")
     counted()
 
-    assert moderation.signatures_erase(actor=moderator, signatures=rows(a, b)) == 2
+    assert actions.signatures_erase(actor=moderator, signatures=rows(a, b)) == 2
 
     erased = Signature.objects.get(pk=a.pk)
     assert (erased.name, erased.email, erased.email_domain, erased.ip_address) == ("", "", "", None)
@@ -152,7 +153,7 @@ def test_every_action_leaves_an_audit_entry_with_who_what_and_how_many(petition,
     chosen = SignatureFactory.create_batch(2, petition=petition, **row)
     filters = {"changelist": "q=%40example.org", "select_across": True}
 
-    getattr(moderation, service)(actor=moderator, signatures=rows(*chosen), filters=filters)
+    getattr(actions, service)(actor=moderator, signatures=rows(*chosen), filters=filters)
 
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.actor_label, entry.action, entry.count, entry.petition) == (

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.petitions import moderation
+from campaign.moderation import invalidations
 from campaign.petitions.models import ExportJob
 from tests.factories import SignatureFactory
 
@@ -48,7 +48,7 @@ def _staff_pages(petition, invalidation, job):
 
 def test_every_staff_page_showing_signers_says_no_store(client, administrator, petition):
     SignatureFactory(petition=petition, ip_address="203.0.113.7")
-    invalidation = moderation.invalidation_create(
+    invalidation = invalidations.invalidation_create(
         actor=administrator, petition=petition, criteria={"ip": "203.0.113.7", "max_pk": 10**9}, reason="flood",
         matched=1,
     )

@@ -111,6 +111,7 @@ def test_on_redis_a_signature_over_a_limit_is_held_and_a_surge_wakes_one_sender(
     from django.test import TestCase
 
     from campaign.celery import app
+    from campaign.outbox import wake
     from campaign.petitions import services
     from campaign.petitions.models import Signature
     from tests.factories import PetitionFactory
@@ -133,4 +134,4 @@ def test_on_redis_a_signature_over_a_limit_is_held_and_a_surge_wakes_one_sender(
     states = list(Signature.objects.order_by("pk").values_list("state", "suspicion"))
     assert states == [("pending", []), ("suspicious", ["rate_ip"]), ("suspicious", ["rate_ip"])]
     assert published == 1  # the flag stood for the second and third: one sender for all three
-    assert redis_cache.get(services.EMAIL_WAKE_KEY) == 1
+    assert redis_cache.get(wake.WAKE_KEY) == 1

@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaign.petitions import moderation
+from campaign.moderation import actions
 from campaign.petitions.models import Signature
 from tests.factories import SignatureFactory, UserFactory
 
@@ -98,7 +98,7 @@ def test_signatures_held_for_an_ip_or_subnet_limit_get_no_email_until_a_moderato
 
     moderator = UserFactory(username="mod", groups=["Moderator"])
     with django_capture_on_commit_callbacks(execute=True):
-        assert moderation.signatures_clear(actor=moderator, signatures=Signature.objects.filter(pk=held.pk)) == 1
+        assert actions.signatures_clear(actor=moderator, signatures=Signature.objects.filter(pk=held.pk)) == 1
     assert [m.to for m in mail.outbox][2:] == [["victim.flood+2@example.net"]]
     assert "/petitions/confirm/" in mail.outbox[2].body
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from campaign.petitions import moderation, services
+from campaign.moderation import actions, invalidations
+from campaign.petitions import services
 from campaign.petitions.models import Invalidation, Petition, Signature
 from tests.factories import SignatureFactory, UserFactory
 
@@ -58,12 +59,12 @@ def test_if_you_do_not_confirm_your_signature_we_delete_it_after_30_days_even_on
     rejected_recently = signed_days_ago(29, petition=petition)
     invalidated = signed_days_ago(31, petition=petition, email="bot.1@botnet.example")
     invalidated_recently = signed_days_ago(29, petition=petition, email="bot.2@botnet.example")
-    moderation.signatures_reject(
+    actions.signatures_reject(
         actor=moderator, signatures=Signature.objects.filter(pk__in=[rejected.pk, rejected_recently.pk]), reason="spam"
     )
-    preview = moderation.invalidation_preview(petition=petition, criteria={"email_domain": "botnet.example"})
+    preview = invalidations.invalidation_preview(petition=petition, criteria={"email_domain": "botnet.example"})
     with django_capture_on_commit_callbacks(execute=True):
-        invalidation = moderation.invalidation_create(
+        invalidation = invalidations.invalidation_create(
             actor=moderator, petition=petition, criteria=preview["criteria"], reason="bots", matched=preview["matched"]
         )
     assert Invalidation.objects.get(pk=invalidation.pk).state == Invalidation.State.DONE
@@ -80,8 +81,8 @@ def test_if_you_do_not_confirm_your_signature_we_delete_it_after_30_days_even_on
     assert public_count(petition) == 3
 
     # The invalidation can still be reversed as a whole: what is left of it is restored.
-    assert moderation.invalidation_reverse(actor=moderator, invalidation_id=invalidation.pk)
-    while moderation.invalidation_reversal_apply(invalidation_id=invalidation.pk):
+    assert invalidations.invalidation_reverse(actor=moderator, invalidation_id=invalidation.pk)
+    while invalidations.invalidation_reversal_apply(invalidation_id=invalidation.pk):
         pass
     assert Invalidation.objects.get(pk=invalidation.pk).state == Invalidation.State.REVERSED
     assert Signature.objects.get(pk=invalidated_recently.pk).state == State.PENDING

@@ -104,7 +104,7 @@ def test_concurrent_duplicates_make_one_signature(transactional_db, postgres, se
     """Eight requests for one address at the same instant: the unique constraint decides."""
     from campaign.celery import app
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {"default": {"BACKEND": "campaign.local_cache.LocMemCache"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     eager, app.conf.task_always_eager = app.conf.task_always_eager, True
     petition = PetitionFactory()

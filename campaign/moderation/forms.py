@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from .models import Petition
+from campaign.petitions.models import Petition
 
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{1,63}$")
 
@@ -44,7 +44,7 @@ class InvalidationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("any country"))] + list(countries)
+        self.fields["country"].choices = [("", _("any country")), *countries]
 
     def clean_ip(self) -> str:
         value = self.cleaned_data["ip"].strip()

@@ -9,7 +9,6 @@ import asyncio
 import email
 import email.policy
 import logging
-import smtplib
 import time
 from datetime import timedelta
 
@@ -21,8 +20,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from campaign.outbox.tasks import send_signature_emails, sweep_email_outbox
 from campaign.petitions.models import Signature
-from campaign.petitions.tasks import send_signature_emails, sweep_email_outbox
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.integration.stack import free_port
 
@@ -103,12 +102,12 @@ def smtp_server():
 def smtp(request, db, smtp_server, settings):
     """Emails go over SMTP to the in-process server; returns its inbox, emptied. Each test runs
     against a server that offers PIPELINING and one that does not."""
-    from campaign.petitions import outbox
+    from campaign.outbox import sending
 
     controller, inbox = smtp_server
     inbox.reset()
     inbox.pipelining = request.param == "pipelining"
-    outbox._drop_connection()  # a worker's kept-open connection knows the EHLO of its server
+    sending._drop_connection()  # a worker's kept-open connection knows the EHLO of its server
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
@@ -223,7 +222,7 @@ def test_a_hold_while_the_email_is_being_sent_is_left_to_a_worker(transactional_
 
     signature = outbox_row(email="flood@example.org")
     queued = []
-    monkeypatch.setattr(tasks.hold_signature, "delay", lambda *args: queued.append(args))  # the broker, not the task
+    monkeypatch.setattr(tasks.hold_signature, "apply_async", lambda args=(), kwargs=None, **options: queued.append(tuple(args)))  # the broker, not the task
     other = OtherSender(postgres)
     try:
         assert other.claim_everything_due() == [signature.pk]
@@ -485,13 +484,13 @@ def test_addresses_the_server_does_not_know_fail_alone_and_the_session_goes_on(s
 
 
 def test_a_batch_past_its_time_goes_back_untried_and_is_sent_by_the_next_run(smtp):
-    from campaign.petitions import outbox, services
+    from campaign.outbox import sending, storage
 
     for n in range(3):
         outbox_row(email=f"late.{n}@example.org")
     with transaction.atomic():
-        batch = services.signature_emails_claim(limit=10)
-        outcome = outbox._send_batch(batch, deadline=time.monotonic() - 1)
+        batch = storage.signature_emails_claim(limit=10)
+        outcome = sending._send_batch(batch, deadline=time.monotonic() - 1)
 
     assert outcome.postponed == 3 and smtp.received == []
     rows = Signature.objects.all()
@@ -504,12 +503,12 @@ def test_a_batch_past_its_time_goes_back_untried_and_is_sent_by_the_next_run(smt
 def test_a_sender_out_of_time_keeps_what_it_sent_and_puts_the_rest_back(smtp, monkeypatch):
     from celery.exceptions import SoftTimeLimitExceeded
 
-    from campaign.petitions import outbox
+    from campaign.outbox import sending
 
     addresses = [f"timed.{n}@example.org" for n in range(5)]
     for n, address in enumerate(addresses):
         outbox_row(email=address, email_due_at=timezone.now() - timedelta(seconds=10 - n))
-    deliver, tried = outbox._deliver, []
+    deliver, tried = sending._deliver, []
 
     def deliver_until_the_time_limit(signature):
         tried.append(signature.email)
@@ -517,7 +516,7 @@ def test_a_sender_out_of_time_keeps_what_it_sent_and_puts_the_rest_back(smtp, mo
             raise SoftTimeLimitExceeded()  # what Celery's timer raises in the worker, mid-message
         return deliver(signature)
 
-    monkeypatch.setattr(outbox, "_deliver", deliver_until_the_time_limit)
+    monkeypatch.setattr(sending, "_deliver", deliver_until_the_time_limit)
     with pytest.raises(SoftTimeLimitExceeded):
         send_signature_emails()
 

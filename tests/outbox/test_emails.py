@@ -15,13 +15,19 @@ from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from campaign.petitions.emails import _link, build_signature_email, prepared_signature_email, recipient_address
+from campaign.outbox.emails import _link, build_signature_email, prepared_signature_email, recipient_address
+from campaign.outbox.sending import smtp_quoted
 from campaign.petitions.forms import SignatureForm
-from campaign.petitions.outbox import smtp_quoted
 from campaign.petitions.models import Signature
-from campaign.petitions.tokens import confirm_token_make, confirm_token_read, unsubscribe_token_make, unsubscribe_token_read
+from campaign.petitions.tokens import (
+    confirm_token_make,
+    confirm_token_read,
+    unsubscribe_token_make,
+    unsubscribe_token_read,
+)
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.hostile.corpus import HOSTILE
+
 
 def _accepted(value: str) -> str | None:
     """The name as signing would store it, or None if the form refuses it."""
@@ -128,11 +134,11 @@ def test_the_recipient_address_is_what_django_would_write_for_it(address):
     # from the standard library's header parser.
     try:
         expected = sanitize_address(address, "utf-8")
-    except Exception as exc:  # noqa: BLE001 - compared below
+    except Exception as exc:
         expected = type(exc)
     try:
         got = recipient_address(address, "utf-8")
-    except Exception as exc:  # noqa: BLE001 - compared below
+    except Exception as exc:
         got = type(exc)
     assert got == expected
 

@@ -4,25 +4,41 @@ Every view needs a staff login and petitions.export_supporters; a job and its fi
 visible to their owner only.
 """
 
-from functools import wraps
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django_countries import countries
 
-from campaign.staff_admin import staff_verified
+from campaign.petitions.models import ExportJob, Petition, Signature
+from campaign.staff_admin import staff_permission
 
-from . import exports
-from .models import ExportJob, Petition, Signature
+from .filters import (
+    ALL_STATES,
+    ALL_STATES_PERMISSION,
+    EXPORT_PERMISSION,
+    ORGANIZER_STATES,
+    ExportFilters,
+    delivery_report,
+    export_count,
+    export_jobs_for,
+    needs_all_states_permission,
+)
+from .jobs import (
+    async_threshold,
+    export_audit_record,
+    export_job_create,
+    export_job_download_record,
+    export_job_path,
+    export_job_withdrawn,
+    export_prepare,
+)
+from .writers import Export
 
 State = Signature.State
 
@@ -70,9 +86,9 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = exports.ALL_STATES if user.has_perm(exports.ALL_STATES_PERMISSION) else exports.ORGANIZER_STATES
+        allowed = ALL_STATES if user.has_perm(ALL_STATES_PERMISSION) else ORGANIZER_STATES
         self.fields["states"].choices = [(s.value, STATE_LABELS[s]) for s in allowed]
-        self.fields["country"].choices = [("", _("All countries"))] + list(countries)
+        self.fields["country"].choices = [("", _("All countries")), *countries]
         if not self.is_bound:
             first = self.fields["petition"].queryset.first()
             if first is not None:
@@ -85,9 +101,9 @@ class ExportForm(forms.Form):
             raise forms.ValidationError(_("The first day is after the last day."))
         return data
 
-    def filters(self) -> exports.ExportFilters:
+    def filters(self) -> ExportFilters:
         data = self.cleaned_data
-        return exports.ExportFilters(
+        return ExportFilters(
             petition_id=data["petition"].pk,
             states=tuple(data["states"]),
             contactable=data["audience"] == "contactable",
@@ -99,62 +115,47 @@ class ExportForm(forms.Form):
         )
 
 
-def export_permission_required(view):
-    """Staff login with the second factor, then petitions.export_supporters; anything else is refused."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_authenticated and staff_verified(user)):
-            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not user.has_perm(exports.EXPORT_PERMISSION):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return never_cache(wrapped)
-
-
 def _context(request, **extra) -> dict:
     # The admin's look and header; not its model sidebar, which is empty for an organizer.
     return {**admin.site.each_context(request), "is_nav_sidebar_enabled": False, **extra}
 
 
 @require_safe
-@export_permission_required
+@staff_permission(EXPORT_PERMISSION)
 def export_page(request):
     bound = "petition" in request.GET
     form = ExportForm(request.GET if bound else None, user=request.user)
     count = threshold = None
     if bound and form.is_valid():
         filters = form.filters()
-        count = exports.export_count(filters=filters)
-        threshold = exports.async_threshold(filters=filters)
+        count = export_count(filters=filters)
+        threshold = async_threshold(filters=filters)
     context = _context(
         request,
         title=_("Export supporters"),
         form=form,
         count=count,
         threshold=threshold,
-        jobs=exports.export_jobs_for(owner=request.user),
+        jobs=export_jobs_for(owner=request.user),
     )
     return render(request, "exports/export.html", context, status=400 if bound and not form.is_valid() else 200)
 
 
 @require_POST
-@export_permission_required
+@staff_permission(EXPORT_PERMISSION)
 def export_download(request):
     form = ExportForm(request.POST, user=request.user)
     if not form.is_valid():
         context = _context(
-            request, title=_("Export supporters"), form=form, count=None, jobs=exports.export_jobs_for(owner=request.user)
+            request, title=_("Export supporters"), form=form, count=None, jobs=export_jobs_for(owner=request.user)
         )
         return render(request, "exports/export.html", context, status=400)
     filters = form.filters()
-    export = exports.export_prepare(filters=filters)
-    if export.count > exports.async_threshold(filters=filters):
-        job = exports.export_job_create(owner=request.user, filters=filters, total_rows=export.count)
+    export = export_prepare(filters=filters)
+    if export.count > async_threshold(filters=filters):
+        job = export_job_create(owner=request.user, filters=filters, total_rows=export.count)
         return redirect("exports:job", pk=job.pk)
-    exports.export_audit_record(export=export, actor=request.user, route="page")
+    export_audit_record(export=export, actor=request.user, route="page")
     response = StreamingHttpResponse(export.chunks(), content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename()}"'
     response["Cache-Control"] = "no-store"
@@ -164,7 +165,7 @@ def export_download(request):
 def _own_job(request, pk: int) -> ExportJob:
     # Another user's job is indistinguishable from a missing one.
     job = get_object_or_404(ExportJob.objects.select_related("petition"), pk=pk, owner=request.user)
-    if exports.needs_all_states_permission(job.filters) and not request.user.has_perm(exports.ALL_STATES_PERMISSION):
+    if needs_all_states_permission(job.filters) and not request.user.has_perm(ALL_STATES_PERMISSION):
         raise PermissionDenied
     return job
 
@@ -176,38 +177,39 @@ def _expired(job: ExportJob) -> bool:
 
 
 @require_safe
-@export_permission_required
+@staff_permission(EXPORT_PERMISSION)
 def job_detail(request, pk: int):
     job = _own_job(request, pk)
     percent = round(100 * job.rows_written / job.total_rows) if job.total_rows else 0
     working = job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING)
     context = _context(
         request, title=_("Export #%(id)s") % {"id": job.pk}, job=job, percent=min(percent, 100),
-        working=working, expired=_expired(job), withdrawn=exports.export_job_withdrawn(job),
+        working=working, expired=_expired(job), withdrawn=export_job_withdrawn(job),
     )
     return render(request, "exports/job.html", context)
 
 
 @require_safe
-@export_permission_required
+@staff_permission(EXPORT_PERMISSION)
 def job_file(request, pk: int):
     job = _own_job(request, pk)
     if _expired(job):
-        if exports.export_job_withdrawn(job):
+        if export_job_withdrawn(job):
             context = _context(request, title=_("This export has been deleted"), job=job, withdrawn=True)
         else:
             context = _context(request, title=_("This export has expired"), job=job)
         return render(request, "exports/gone.html", context, status=410)
     if job.state != ExportJob.State.DONE:
         return redirect("exports:job", pk=job.pk)
-    path = exports.export_job_path(job)
+    path = export_job_path(job)
     if path is None or not path.is_file():
         raise Http404
-    exports.export_job_download_record(job=job, actor=request.user)
-    filters = exports.ExportFilters.from_json(petition_id=job.petition_id, data=job.filters)
-    export = exports.Export(filters=filters, petition=job.petition, count=job.rows_written)
+    export_job_download_record(job=job, actor=request.user)
+    filters = ExportFilters.from_json(petition_id=job.petition_id, data=job.filters)
+    export = Export(filters=filters, petition=job.petition, count=job.rows_written)
     response = FileResponse(
-        open(path, "rb"), as_attachment=True, filename=export.filename(when=job.finished_at),
+        open(path, "rb"),  # noqa: SIM115 - FileResponse closes the file once it is sent
+        as_attachment=True, filename=export.filename(when=job.finished_at),
         content_type=export.content_type,
     )
     response["Cache-Control"] = "no-store"
@@ -215,7 +217,7 @@ def job_file(request, pk: int):
 
 
 @require_safe
-@export_permission_required
+@staff_permission(EXPORT_PERMISSION)
 def report(request, slug: str):
     petition = get_object_or_404(Petition, slug=slug)
-    return render(request, "exports/report.html", exports.delivery_report(petition=petition))
+    return render(request, "exports/report.html", delivery_report(petition=petition))

@@ -5,11 +5,8 @@ They render inside the admin's frame, so staff find the same navigation everywhe
 """
 
 from datetime import timedelta
-from functools import wraps
 
 from django.contrib import admin, messages
-from django.contrib.auth.decorators import user_passes_test
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,39 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from campaign.staff_admin import staff_verified
+from campaign.petitions.models import Invalidation, Petition, Signature
+from campaign.staff_admin import staff_permission
 
-from . import dashboard, moderation
-from .models import Invalidation, Petition, Signature
-from .moderation_forms import InvalidationApplyForm, InvalidationForm
+from . import dashboard, invalidations, lookups
+from .forms import InvalidationApplyForm, InvalidationForm
 
 QUEUE_PAGE_SIZE = 100
 CRITERIA_FIELDS = ("petition", "ip", "email_domain", "name_pattern", "country", "signed_from", "signed_to", "reason")
-
-
-def staff_permission(perm: str, *, store: bool = False):
-    """Staff signed in with their second factor only (others are sent to the staff login),
-    and holding `perm` (else 403).
-
-    Unless `store`, the answer carries `Cache-Control: no-store` (and the rest of
-    never_cache): these pages show signers' names, addresses and IPs, which must not stay in
-    a shared computer's browser cache or in any proxy.
-    """
-
-    def decorator(view):
-        @wraps(view)
-        def checked(request, *args, **kwargs):
-            if not request.user.has_perm(perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        guarded = user_passes_test(staff_verified, login_url="admin:login")(checked)
-        return guarded if store else never_cache(guarded)
-
-    return decorator
 
 
 def _render(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
@@ -144,10 +118,10 @@ def queue_view(request):
         reason = ""
     held = Signature.objects.filter(state=Signature.State.SUSPICIOUS)
     kinds = [
-        {"value": value, "label": label, "count": held.filter(moderation.suspicion_query(value)).count()}
+        {"value": value, "label": label, "count": held.filter(lookups.suspicion_query(value)).count()}
         for value, label in Signature.Suspicion.choices
     ]
-    rows = held.filter(moderation.suspicion_query(reason)) if reason else held
+    rows = held.filter(lookups.suspicion_query(reason)) if reason else held
     before = request.GET.get("before", "")
     if before.isascii() and before.isdigit():
         rows = rows.filter(pk__lt=int(before))
@@ -176,7 +150,7 @@ def queue_view(request):
 
 
 def _criteria(data: dict) -> dict:
-    return moderation.criteria_from(
+    return invalidations.criteria_from(
         ip=data["ip"], email_domain=data["email_domain"], name_pattern=data["name_pattern"],
         country=data["country"], signed_from=data["signed_from"], signed_to=data["signed_to"],
     )
@@ -192,7 +166,7 @@ def invalidation_new(request):
         form = InvalidationForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            preview = moderation.invalidation_preview(petition=data["petition"], criteria=_criteria(data))
+            preview = invalidations.invalidation_preview(petition=data["petition"], criteria=_criteria(data))
             apply_form = InvalidationApplyForm(
                 initial={
                     **{name: data[name] for name in CRITERIA_FIELDS},
@@ -209,7 +183,7 @@ def invalidation_new(request):
         form = InvalidationApplyForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            invalidation = moderation.invalidation_create(
+            invalidation = invalidations.invalidation_create(
                 actor=request.user,
                 petition=data["petition"],
                 criteria={**_criteria(data), "max_pk": data["max_pk"]},
@@ -271,7 +245,7 @@ def invalidation_detail(request, pk: int):
 @require_POST
 def invalidation_reverse(request, pk: int):
     invalidation = get_object_or_404(Invalidation, pk=pk)
-    if moderation.invalidation_reverse(actor=request.user, invalidation_id=invalidation.pk):
+    if invalidations.invalidation_reverse(actor=request.user, invalidation_id=invalidation.pk):
         messages.success(request, _("Reversing: the signatures go back to the state they had."))
     else:
         messages.error(request, _("Only a finished invalidation can be reversed."))

@@ -17,8 +17,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from . import abuse
-from .models import Petition, Signature
+from campaign.petitions import abuse
+from campaign.petitions.models import Petition, Signature
 
 State = Signature.State
 CACHE_SECONDS = 60

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaign.petitions import exports
+from campaign.exports import jobs, writers
+from campaign.exports.filters import ALL_STATES, FORMATS, ExportFilters
 from campaign.petitions.models import Petition
 
 
@@ -27,7 +28,7 @@ def _day(text: str) -> date:
 def _operator() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - a container may have no name for its user id
+    except Exception:  # a container may have no name for its user id
         return str(os.getuid())
 
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--petition", required=True, metavar="SLUG", help="The petition's slug.")
         parser.add_argument(
             "--state", action="append", dest="states", metavar="STATE",
-            choices=[s.value for s in exports.ALL_STATES],
+            choices=[s.value for s in ALL_STATES],
             help="Include signatures in this state (repeat for several). Default: confirmed.",
         )
         audience = parser.add_mutually_exclusive_group()
@@ -60,11 +61,11 @@ class Command(BaseCommand):
         parser.add_argument("--country", default="", metavar="CC", help="Only this country (ISO code, e.g. DE).")
         parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="Signed on or after this day (UTC).")
         parser.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="Signed on or before this day (UTC).")
-        parser.add_argument("--format", dest="file_format", choices=exports.FORMATS, default="csv")
+        parser.add_argument("--format", dest="file_format", choices=FORMATS, default="csv")
         parser.add_argument("--excel", action="store_true", help="CSV for Excel: UTF-8 byte-order mark, CRLF.")
         parser.add_argument("--output", "-o", default="-", metavar="FILE", help="Where to write; - is stdout.")
         parser.add_argument(
-            "--chunk-size", type=int, default=None, help=f"Rows per database fetch (default {exports.DEFAULT_CHUNK_SIZE})."
+            "--chunk-size", type=int, default=None, help=f"Rows per database fetch (default {writers.DEFAULT_CHUNK_SIZE})."
         )
 
     def handle(self, *args, **options):
@@ -74,7 +75,7 @@ class Command(BaseCommand):
         if options["chunk_size"] is not None and options["chunk_size"] < 1:
             raise CommandError("--chunk-size must be at least 1.")
         try:
-            filters = exports.ExportFilters(
+            filters = ExportFilters(
                 petition_id=petition.pk,
                 states=tuple(options["states"] or ["confirmed"]),
                 contactable=options["contactable"],
@@ -90,7 +91,7 @@ class Command(BaseCommand):
         if output != "-" and not Path(output).resolve().parent.is_dir():
             raise CommandError(f"The folder for {output!r} does not exist.")
 
-        export = exports.export_start(
+        export = jobs.export_start(
             # No site account runs a command: the audit entry names the system user instead.
             filters=filters, actor=None, route="command", audit_extra={"operator": _operator()},
             chunk_size=options["chunk_size"],
@@ -105,7 +106,7 @@ class Command(BaseCommand):
         self.stderr.write(f"Wrote {rows} rows ({filters.file_format}) to {output}.", style_func=str)
 
     @staticmethod
-    def _write_file(export: exports.Export, path: Path) -> int:
+    def _write_file(export: writers.Export, path: Path) -> int:
         """Write next to the target, then rename: a cron reader never sees half a file.
 
         mkstemp creates the file readable by the operator only, as personal data should be.

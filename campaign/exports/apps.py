@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ExportsConfig(AppConfig):
+    """Exporting supporters; owns no tables (ExportJob lives in petitions)."""
+
+    name = "campaign.exports"
+    label = "exports"

@@ -1,0 +1,253 @@
+"""Writing an export: COPY on PostgreSQL, csv and xlsx in Python, the same bytes either way."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from itertools import islice, pairwise
+
+from django.db import connections, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from campaign.petitions.models import Petition, Signature
+
+from .cells import copy_cells, export_values, format_row
+from .filters import ExportFilters, export_queryset
+
+logger = logging.getLogger(__name__)
+State = Signature.State
+
+
+# Every cell of every CSV file is quoted (see cells.py).
+QUOTE_ALL = csv.QUOTE_ALL
+DEFAULT_CHUNK_SIZE = 2000
+# A background job's CSV is written by one COPY per this many pieces (about; see _segments),
+# its progress recorded between them: each statement costs, a call per piece would be slow.
+SEGMENT_CHUNKS = 50
+BOM = "\ufeff"
+
+
+# --- Writers --------------------------------------------------------------------------------
+
+
+ProgressCallback = Callable[[int], None]
+
+
+class Export:
+    """One export, its rows counted; write it with chunks() (streaming) or write_to(file)."""
+
+    def __init__(self, *, filters: ExportFilters, petition: Petition, count: int, chunk_size: int = DEFAULT_CHUNK_SIZE):
+        self.filters = filters
+        self.petition = petition
+        self.count = count
+        self.chunk_size = chunk_size
+        self.rows_written = 0
+
+    @property
+    def content_type(self) -> str:
+        if self.filters.file_format == "xlsx":
+            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return "text/csv; charset=utf-8"
+
+    def filename(self, *, when: datetime | None = None) -> str:
+        kind = "contacts" if self.filters.contactable else "delivery"
+        stamp = (when or timezone.now()).astimezone(UTC).strftime("%Y%m%d-%H%M")
+        return f"{self.petition.slug}-{kind}-{stamp}.{self.filters.extension}"
+
+    def _rows(self) -> Iterator[tuple]:
+        return (
+            export_queryset(filters=self.filters)
+            .values_list(*export_values(filters=self.filters))
+            .iterator(chunk_size=self.chunk_size)
+        )
+
+    def chunks(self, *, on_progress: ProgressCallback | None = None, snapshot: bool = True) -> Iterator[bytes]:
+        """The file, piece by piece: the header at once, then one piece per batch of rows.
+
+        With snapshot (the page and the command), the rows are read in one transaction and
+        one statement, so the file is one consistent picture. A background job passes False
+        so that its progress updates are visible while it runs.
+
+        A CSV file on PostgreSQL is written by COPY, during which the connection can run
+        nothing else: psycopg would wait for itself forever. So on_progress only ever runs
+        between statements: without snapshot the file is written in segments of about
+        SEGMENT_CHUNKS pieces, one COPY each, with the rows written so far reported after
+        each; with snapshot and a callback, the Python writer reads the rows from a
+        server-side cursor instead, as before.
+        """
+        if snapshot:
+            with transaction.atomic():
+                yield from self._chunks(on_progress, snapshot=True)
+        else:
+            yield from self._chunks(on_progress, snapshot=False)
+
+    def _chunks(self, on_progress: ProgressCallback | None, *, snapshot: bool) -> Iterator[bytes]:
+        if self.filters.file_format == "csv":
+            if self.uses_copy() and not (snapshot and on_progress):
+                yield from self._copy_chunks(on_progress, segmented=not snapshot)
+            else:
+                yield from self._csv_chunks(on_progress)
+            return
+        # A zip archive cannot be sent before it is complete: build it in a temporary
+        # file (openpyxl's write-only mode keeps memory flat), then send the file.
+        with tempfile.TemporaryFile() as spool:
+            self._write_xlsx(spool, on_progress)
+            spool.seek(0)
+            while block := spool.read(64 * 1024):
+                yield block
+
+    def write_to(self, out, *, on_progress: ProgressCallback | None = None, snapshot: bool = True) -> int:
+        """Write the whole file to a binary file object; returns the number of rows."""
+        if self.filters.file_format == "xlsx":
+            if snapshot:
+                with transaction.atomic():
+                    self._write_xlsx(out, on_progress)
+            else:
+                self._write_xlsx(out, on_progress)
+        else:
+            for chunk in self.chunks(on_progress=on_progress, snapshot=snapshot):
+                out.write(chunk)
+        return self.rows_written
+
+    def uses_copy(self) -> bool:
+        """Whether PostgreSQL can write this file (COPY): any CSV file, on PostgreSQL in UTF-8."""
+        if self.filters.file_format != "csv":
+            return False
+        connection = connections[Signature.objects.db]
+        if connection.vendor != "postgresql":
+            return False
+        connection.ensure_connection()
+        # Django asks for UTF8; COPY's bytes are in the client encoding, the file's in UTF-8.
+        return connection.connection.info.encoding == "utf-8"
+
+    def _csv_header(self, writer, buffer: io.StringIO) -> bytes:
+        """The first piece of a CSV file, the same for both writers."""
+        if self.filters.excel:
+            buffer.write(BOM)
+        writer.writerow(self.filters.columns)
+        header = buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+        return header
+
+    def _csv_writer(self) -> tuple:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n" if self.filters.excel else "\n", quoting=QUOTE_ALL)
+        return writer, buffer
+
+    def _copy_chunks(self, on_progress: ProgressCallback | None, *, segmented: bool) -> Iterator[bytes]:
+        """The CSV file as PostgreSQL writes it (see CsvCell), one piece per chunk_size rows."""
+        # The header goes out before the query runs, so the download starts at once.
+        yield self._csv_header(*self._csv_writer())
+        rows = export_queryset(filters=self.filters)
+        if not segmented:
+            yield from self._copy(rows)
+        else:
+            for segment in self._segments(rows):
+                yield from self._copy(segment)
+                if on_progress:
+                    on_progress(self.rows_written)
+        if on_progress:
+            on_progress(self.rows_written)
+
+    def _segments(self, rows):
+        """The rows as ranges of keys holding about SEGMENT_CHUNKS pieces each, in key order.
+
+        Ranges, not "the next n rows": finding where n rows end took another scan of each
+        segment. Sized from the count, they are even where the keys are; the first is open
+        below and the last above, so a row added or changed since the count is in one.
+        """
+        span = rows.aggregate(low=Min("pk"), high=Max("pk"))
+        if span["low"] is None:
+            yield rows
+            return
+        keys = span["high"] - span["low"] + 1
+        width = max(1, keys * self.chunk_size * SEGMENT_CHUNKS // max(self.count, 1))
+        bounds = [None, *range(span["low"] + width, span["high"] + 1, width), None]
+        for lower, upper in pairwise(bounds):
+            segment = rows if lower is None else rows.filter(pk__gte=lower)
+            yield segment if upper is None else segment.filter(pk__lt=upper)
+
+    def _copy(self, rows) -> Iterator[bytes]:
+        """One COPY of these rows, in pieces of chunk_size rows."""
+        connection = connections[rows.db]
+        sql, params = rows.values_list(*copy_cells(filters=self.filters)).query.get_compiler(
+            connection=connection
+        ).as_sql()
+        # Each block is one row: the server sends one CopyData message per row, and psycopg
+        # hands over one message at a time. Counting blocks counts rows, embedded line breaks
+        # or not. A row ends in the LF of COPY's protocol; for Excel it must end in CRLF.
+        crlf = self.filters.excel
+        # COPY takes no bound parameters: psycopg quotes them into the statement, client-side,
+        # as it would for copy(sql, params), which Django's debug cursor does not accept.
+        statement = connection.ops.compose_sql(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)", params)
+        with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(statement) as copy:
+            blocks = iter(copy)
+            # islice and join, not a Python loop per row: psycopg's read is then the only
+            # per-row cost on this side, and it already takes as long as the server.
+            while batch := list(islice(blocks, self.chunk_size)):
+                self.rows_written += len(batch)
+                yield self._join(batch, crlf)
+
+    @staticmethod
+    def _join(rows: list, crlf: bool) -> bytes:
+        if crlf:
+            return b"\r\n".join([row[:-1] for row in rows]) + b"\r\n"
+        return b"".join(rows)
+
+    def _csv_chunks(self, on_progress: ProgressCallback | None) -> Iterator[bytes]:
+        """The CSV file written in Python, row by row: on SQLite, or for a callback (see chunks)."""
+        writer, buffer = self._csv_writer()
+        # The header goes out before the query runs, so the download starts at once.
+        yield self._csv_header(writer, buffer)
+        # The csv module quotes only fields holding a character of the line terminator: with
+        # LF lines, a bare CR inside a name would go out unquoted and split the row in a
+        # spreadsheet (its second half starting a fresh, unneutralised cell). Make it an LF.
+        lf_only = not self.filters.excel
+        in_chunk = 0
+        for row in self._rows():
+            cells = format_row(row)
+            if lf_only:
+                cells = [c.replace("\r\n", "\n").replace("\r", "\n") if "\r" in c else c for c in cells]
+            writer.writerow(cells)
+            self.rows_written += 1
+            in_chunk += 1
+            if in_chunk == self.chunk_size:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+                in_chunk = 0
+                if on_progress:
+                    on_progress(self.rows_written)
+        if in_chunk:
+            yield buffer.getvalue().encode("utf-8")
+        if on_progress:
+            on_progress(self.rows_written)
+
+    def _write_xlsx(self, out, on_progress: ProgressCallback | None) -> None:
+        from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        workbook = Workbook(write_only=True)
+        workbook.properties.creator = "campaign"
+        sheet = workbook.create_sheet(title="supporters")
+        sheet.freeze_panes = "A2"
+        for letter, column in zip("ABCDEFGHI", self.filters.columns, strict=False):
+            sheet.column_dimensions[letter].width = 34 if column in ("name", "email") else 22
+        sheet.append(list(self.filters.columns))
+        for row in self._rows():
+            # XML cannot carry most control characters; drop them rather than fail the export.
+            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in format_row(row)])
+            self.rows_written += 1
+            if on_progress and self.rows_written % self.chunk_size == 0:
+                on_progress(self.rows_written)
+        workbook.save(out)
+        if on_progress:
+            on_progress(self.rows_written)
+
+

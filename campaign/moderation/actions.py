@@ -1,0 +1,142 @@
+"""What moderators do to chosen signatures: reject, clear, restore, resend, erase.
+
+Every function here that writes is a keyword-only service. None of them touches
+Petition.signature_count: they change Signature.state and ask the batched counter to move the
+rows into or out of the public count.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Case, CharField, F, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from campaign.exports.jobs import export_files_withdraw
+from campaign.outbox import wake as outbox_wake
+from campaign.petitions import services
+from campaign.petitions.models import Signature
+
+from .audit import audit_record, selection_details, single_petition
+from .invalidations import invalidations_scrub
+from .lookups import RESTORED_STATE
+
+logger = logging.getLogger(__name__)
+State = Signature.State
+
+# --- Acting on chosen signatures ----------------------------------------------------------------
+
+# The state a restored signature goes back to: where it was, with any confirmation that
+# arrived while it was rejected taken into account.
+
+
+
+def signatures_eligible(*, action: str, signatures: QuerySet) -> QuerySet:
+    """The chosen signatures an action would change: what confirmation pages count."""
+    rows = Signature.objects.filter(pk__in=signatures.order_by().values("pk"))
+    if action == "reject":
+        return rows.exclude(state=State.REJECTED)
+    if action == "clear":
+        return rows.filter(state=State.SUSPICIOUS)
+    if action == "restore":
+        return rows.filter(state=State.REJECTED)
+    if action == "resend":
+        return rows.filter(
+            confirmed_at__isnull=True,
+            erased_at__isnull=True,
+            email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE,
+        ).exclude(state=State.REJECTED).exclude(services.email_withheld())
+    if action == "erase":
+        return rows.filter(erased_at__isnull=True)
+    raise ValueError(f"unknown action {action!r}")
+
+
+def _act(*, actor, action: str, signatures: QuerySet, filters: dict | None, reason: str = "", change) -> int:
+    with transaction.atomic():
+        rows = signatures_eligible(action=action, signatures=signatures)
+        petition = single_petition(rows)
+        details = selection_details(rows, filters, reason)
+        count = change(rows)
+        audit_record(actor=actor, action=f"signatures_{action}", count=count, petition=petition, details=details)
+    services.signature_counts_schedule()
+    return count
+
+
+def signatures_reject(
+    *, actor: AbstractBaseUser, signatures: QuerySet, reason: str = "", filters: dict | None = None
+) -> int:
+    """Reject as spam: the signatures leave the public count. Returns how many changed."""
+    return _act(
+        actor=actor, action="reject", signatures=signatures, filters=filters, reason=reason,
+        change=lambda rows: rows.update(state_before_invalidation=F("state"), state=State.REJECTED),
+    )
+
+
+def signatures_clear(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
+    """Clear suspicion: confirmed ones count again, the others once they confirm. Those whose
+    email was withheld while they were held (an IP or subnet limit) get it now."""
+
+    def change(rows):
+        ids = list(rows.values_list("pk", flat=True))
+        count = Signature.objects.filter(pk__in=ids).update(
+            state=Case(When(confirmed_at__isnull=False, then=Value(State.CONFIRMED)), default=Value(State.PENDING))
+        )
+        services.signature_held_emails_send(signature_ids=ids)
+        return count
+
+    return _act(actor=actor, action="clear", signatures=signatures, filters=filters, change=change)
+
+
+def signatures_restore(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
+    """Undo a rejection: back to the state before it (a restored row leaves its invalidation)."""
+    return _act(
+        actor=actor, action="restore", signatures=signatures, filters=filters,
+        change=lambda rows: rows.update(state=RESTORED_STATE, state_before_invalidation="", invalidation=None),
+    )
+
+
+def signatures_resend(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
+    """Send the confirmation link again to unconfirmed signers, within the per-signature cap."""
+
+    def change(rows):
+        ids = list(rows.values_list("pk", flat=True))
+        count = 0
+        for start in range(0, len(ids), 1000):
+            count += services.signature_emails_request(Signature.objects.filter(pk__in=ids[start : start + 1000]))
+        outbox_wake.wake()
+        return count
+
+    return _act(actor=actor, action="resend", signatures=signatures, filters=filters, change=change)
+
+
+def signatures_erase(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
+    """Erase personal data but keep an anonymous row, so counts and totals stay true.
+
+    The person must not outlive the erasure elsewhere either: a bulk invalidation whose
+    stored filter selects one of them keeps the names of its criteria only, and every
+    prepared export file that may hold one of them is deleted (export_files_withdraw).
+    The audit log records filter names and ids, never values (filter_names).
+    """
+
+    def change(rows):
+        ids = list(rows.values_list("pk", flat=True))
+        invalidations_scrub(signature_ids=ids)
+        export_files_withdraw(signature_ids=ids)
+        return Signature.objects.filter(pk__in=ids).update(
+            name="",
+            email="",
+            email_canonical=Concat(Value("erased-"), Cast("pk", CharField()), output_field=CharField()),
+            email_domain="",
+            ip_address=None,
+            show_publicly=False,
+            keep_updated=False,
+            email_state=Signature.EmailState.NONE,
+            erased_at=timezone.now(),
+        )
+
+    return _act(actor=actor, action="erase", signatures=signatures, filters=filters, change=change)
+
+
+# Criteria that can name or locate a person; the others (country, dates) cannot.

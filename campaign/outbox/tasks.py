@@ -1,0 +1,47 @@
+"""The sender's Celery tasks. Their names are those they had before the outbox was its own app:
+messages already queued under those names must still be understood."""
+
+import logging
+
+from celery import shared_task
+
+from campaign.dispatch import dispatcher
+
+from . import sending, storage, wake
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90, name="campaign.petitions.tasks.send_signature_emails")
+def send_signature_emails() -> dict:
+    """Send the emails that are due, in batches over one connection, for as long as they
+    keep coming (see wake.py and sending.send_due).
+
+    Idempotent: a batch is locked for its sender's transaction and each row is written with
+    its outcome in it, so a repeat delivery of this message finds nothing it may send twice.
+    Works for ~20 s (well inside its time limit and the broker's visibility timeout), then
+    hands what is left to a fresh task.
+    """
+    shares_work = dispatcher().shares_work
+    outcome, more = sending.send_due(
+        linger_seconds=sending.LINGER_SECONDS if shares_work else 0.0,
+        # A backlog bigger than one batch: wake a second worker process to share it.
+        on_full_batch=send_signature_emails.delay if shares_work else None,
+        before_last_claim=wake.sender_stopping,
+    )
+    if more:
+        send_signature_emails.delay()
+    if outcome.retry_in:
+        # Postponed emails are due again after their backoff: wake a sender then.
+        send_signature_emails.apply_async(countdown=max(outcome.retry_in))
+    return {"sent": outcome.sent, "failed": outcome.failed, "postponed": outcome.postponed, "none": outcome.nothing_to_send}
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=150, name="campaign.petitions.tasks.sweep_email_outbox")
+def sweep_email_outbox() -> int:
+    """Wake a sender for emails a broker outage or a dead worker left behind."""
+    overdue = storage.outbox_overdue_count()
+    if overdue:
+        logger.info("Outbox sweeper found %s overdue emails; waking a sender.", overdue)
+        send_signature_emails.delay()
+    return overdue
