@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from campaign.content.models import Campaign, Demand, Quote, Source, TimelineEntry
+from campaign.content.models import Campaign, Demand, Quote, Source, TimelineEntry, Update
 from campaign.petitions.emails import prepared_signature_email
 from campaign.petitions.models import Petition, Signature
 from campaign.petitions.tokens import confirm_token_make, unsubscribe_token_make
@@ -214,7 +214,8 @@ def untranslated_content() -> list[str]:
     is translated, delete this function and its use so the check covers the content too."""
     texts = []
     for campaign in Campaign.objects.all():
-        texts += [campaign.title, campaign.lede, campaign.what_happened, campaign.why_it_matters, campaign.call_to_action]
+        texts += [campaign.title, campaign.lede, campaign.what_happened, campaign.why_it_matters, campaign.call_to_action,
+                  campaign.share_text]
     for petition in Petition.objects.all():
         texts += [petition.title, petition.text]
     for entry in TimelineEntry.objects.all():
@@ -224,7 +225,9 @@ def untranslated_content() -> list[str]:
     for quote in Quote.objects.all():
         texts += [quote.text, quote.speaker, quote.role]
     for source in Source.objects.all():
-        texts += [source.title, source.publisher, source.published_label, source.note, source.url]
+        texts += [source.title, source.description, source.kind, source.publisher, source.published_label, source.note, source.url]
+    for update in Update.objects.all():
+        texts += [update.title, update.body]
     return sorted((t for t in texts if t), key=len, reverse=True)
 
 
