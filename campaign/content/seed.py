@@ -34,14 +34,7 @@ FIELDS = {
 }
 NAMES = {Source: "sources", Campaign: "campaigns", TimelineEntry: "timeline", Demand: "demands", Quote: "quotes", Update: "updates"}
 # The seeded translations (seed_translations.py), by kind of row.
-TRANSLATED = {
-    Source: seed_translations.SOURCES,
-    Campaign: seed_translations.CAMPAIGNS,
-    TimelineEntry: seed_translations.TIMELINE,
-    Demand: seed_translations.DEMANDS,
-    Quote: seed_translations.QUOTES,
-    Update: seed_translations.UPDATES,
-}
+TRANSLATED = {Source: "SOURCES", Campaign: "CAMPAIGNS", TimelineEntry: "TIMELINE", Demand: "DEMANDS", Quote: "QUOTES", Update: "UPDATES"}
 # The seed writes every translated column too ("title_ru"), so the digest covers the translations:
 # a row whose translation an editor changed is an edited row. An empty translated column is left
 # out of the digest, so rows seeded before the content had translations still hash as they did.
@@ -71,8 +64,8 @@ def seeded_rows() -> dict[type, dict[str, dict]]:
             rows[model][row["key"]] = {**{f: row[f] for f in FIELDS[model] if f in row and f != "position"}, "position": position}
     for row in seed_data.UPDATES:
         rows[Update][row["key"]] = {**{f: row[f] for f in FIELDS[Update] if f in row and f != "sources"}, "sources": sorted(row["source_keys"])}
-    for model, by_key in TRANSLATED.items():
-        for key, by_language in by_key.items():
+    for model, name in TRANSLATED.items():
+        for key, by_language in getattr(seed_translations, name).items():
             for language, texts in by_language.items():
                 rows[model][key].update({f"{field}_{language}": text for field, text in texts.items()})
     return rows
