@@ -61,7 +61,7 @@ class ContentAdmin(TabbedTranslationAdmin):
     speaker reviewed it, and filters by that."""
 
     actions = ["take_seeded_version"]
-    translation_columns = [f"translation_{language}" for language in translations.LANGUAGES]
+    translation_columns = [f"translation_state_{language}" for language in translations.LANGUAGES]
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), *self.translation_columns]
@@ -106,7 +106,7 @@ class ContentAdmin(TabbedTranslationAdmin):
 
 
 for _language in translations.LANGUAGES:
-    setattr(ContentAdmin, f"translation_{_language}", _state_column(_language))
+    setattr(ContentAdmin, f"translation_state_{_language}", _state_column(_language))
 
 
 class ContentInline(TranslationStackedInline):

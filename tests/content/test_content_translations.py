@@ -133,3 +133,18 @@ def test_a_translation_saved_in_the_admin_shows_at_once_on_the_cached_home_page(
     page = client.get(url("content:home", "ru")).content.decode()
     assert "Привлечь к ответственности виновных в нарушениях." in page
     assert "Привлечь к ответственности любого полицейского" not in page
+
+
+@pytest.mark.parametrize("model", ["campaign", "source", "timelineentry", "demand", "quote", "update"])
+def test_an_organizer_edits_each_kind_of_content_in_a_tab_per_language(client, seeded, organizer, model):
+    from django.apps import apps
+
+    client.force_login(organizer)
+    row = apps.get_model("content", model).objects.first()
+    page = client.get(reverse(f"admin:content_{model}_change", args=[row.pk])).content.decode()
+    assert "modeltranslation/js/tabbed_translation_fields.js" in page
+    for language in ("en", "ru", "kk"):
+        assert re.search(rf'name="[a-z_]+_{language}"', page)
+    assert 'name="reviewed_ru"' in page and 'name="reviewed_kk"' in page
+    changelist = client.get(reverse(f"admin:content_{model}_changelist")).content.decode()
+    assert "translated, not reviewed" in changelist
