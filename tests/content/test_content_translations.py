@@ -148,3 +148,18 @@ def test_an_organizer_edits_each_kind_of_content_in_a_tab_per_language(client, s
     assert 'name="reviewed_ru"' in page and 'name="reviewed_kk"' in page
     changelist = client.get(reverse(f"admin:content_{model}_changelist")).content.decode()
     assert "translated, not reviewed" in changelist
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_confirmation_email_names_the_petition_in_the_signers_language(seeded, language):
+    import email
+    import email.policy
+
+    from campaign.petitions.emails import prepared_signature_email
+    from tests.factories import SignatureFactory
+
+    signature = SignatureFactory(petition=seeded, language=language)
+    message = email.message_from_bytes(prepared_signature_email(signature).data, policy=email.policy.default)
+    title = seed_translations.PETITION[language]["title"]
+    assert str(message["Subject"]).strip().endswith(title)
+    assert title in message.get_body(preferencelist=("plain",)).get_content()
