@@ -30,6 +30,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Before the admin, so its tabbed per-language fields take over the content's admin.
+    "modeltranslation",
     # Django's admin, behind a second factor (campaign/staff_admin.py).
     "campaign.staff_apps.StaffAdminConfig",
     "django.contrib.auth",
@@ -254,6 +256,11 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_TZ = True
+# The campaign's own content (campaign/content/translation.py) has a column per language; the
+# English one is the original. An empty translation reads the English text, and the templates
+# mark it as English and as not yet translated (campaign/content/templatetags/content_text.py).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "/static/"

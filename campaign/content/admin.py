@@ -1,19 +1,85 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 
-from . import seed, services
+from . import seed, services, translations
 from .models import Campaign, Demand, Quote, Source, TimelineEntry, Update
 
+LANGUAGE_NAMES = {"ru": "Russian", "kk": "Kazakh"}
+STATUS_TEXT = {translations.MISSING: "missing", translations.OUTDATED: "outdated", translations.CURRENT: "translated"}
 
-class ContentAdmin(admin.ModelAdmin):
+
+def languages_edited(form) -> list[str]:
+    """The languages whose translated fields the editor changed in this form."""
+    return [language for language in translations.LANGUAGES if any(name.endswith(f"_{language}") and not name.startswith("reviewed_") for name in form.changed_data)]
+
+
+class TranslationStateFilter(admin.SimpleListFilter):
+    """Rows whose translation into one language is missing, outdated (the English changed since
+    it was made), translated, or not yet reviewed by a native speaker."""
+
+    language = ""
+
+    def lookups(self, request, model_admin):
+        return [(translations.MISSING, "missing"), (translations.OUTDATED, "outdated"), (translations.CURRENT, "translated"), ("unreviewed", "not reviewed")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == "unreviewed":
+            return queryset.filter(**{f"reviewed_{self.language}": False})
+        keep = [row.pk for row in queryset if translations.translation_status(row, self.language) == value]
+        return queryset.filter(pk__in=keep)
+
+
+def _state_filter(language: str):
+    return type(
+        f"TranslationState{language.title()}Filter",
+        (TranslationStateFilter,),
+        {"language": language, "title": f"{LANGUAGE_NAMES[language]} translation", "parameter_name": f"translation_{language}"},
+    )
+
+
+def _state_column(language: str):
+    @admin.display(description=LANGUAGE_NAMES[language])
+    def column(self, obj):
+        status = translations.translation_status(obj, language)
+        reviewed = "reviewed" if getattr(obj, f"reviewed_{language}") else "not reviewed"
+        return format_html('<span class="translation-{}">{}, {}</span>', status, STATUS_TEXT[status], reviewed)
+
+    return column
+
+
+class ContentAdmin(TabbedTranslationAdmin):
     """Saves and deletions go through the content services, so the home page shows them at once;
-    rows the seed writes say whether the seed has a newer version, and can take it."""
+    rows the seed writes say whether the seed has a newer version, and can take it. Each row's
+    text is edited per language in tabs; the list says, per language, whether the translation is
+    missing, outdated (the English changed since it was made) or done, and whether a native
+    speaker reviewed it, and filters by that."""
 
     actions = ["take_seeded_version"]
+    translation_columns = [f"translation_state_{language}" for language in translations.LANGUAGES]
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), *self.translation_columns]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), *(_state_filter(language) for language in translations.LANGUAGES)]
 
     def save_model(self, request, obj, form, change):
-        services.content_row_save(row=obj)
+        services.content_row_save(row=obj, translated_languages=languages_edited(form))
+
+    def save_formset(self, request, form, formset, change):
+        rows = formset.save(commit=False)
+        for row_form in formset.forms:
+            if row_form.instance in rows:
+                services.content_row_save(row=row_form.instance, translated_languages=languages_edited(row_form))
+        for row in formset.deleted_objects:
+            services.content_rows_delete(rows=type(row).objects.filter(pk=row.pk))
+        formset.save_m2m()
 
     def delete_model(self, request, obj):
         services.content_rows_delete(rows=type(obj).objects.filter(pk=obj.pk))
@@ -39,7 +105,11 @@ class ContentAdmin(admin.ModelAdmin):
         )
 
 
-class ContentInline(admin.StackedInline):
+for _language in translations.LANGUAGES:
+    setattr(ContentAdmin, f"translation_state_{_language}", _state_column(_language))
+
+
+class ContentInline(TranslationStackedInline):
     extra = 0
 
 

@@ -19,7 +19,26 @@ def _seed_digest_field():
     return models.CharField(_("seeded version"), max_length=64, blank=True, editable=False, help_text=SEED_DIGEST_HELP)
 
 
-class Source(models.Model):
+class Translated(models.Model):
+    """A row whose text has a column per language (campaign/content/translation.py), and, per
+    translated language, the hash of the English text its translation was made from (a
+    translation is "outdated" once the English no longer hashes to it) and whether a native
+    speaker has reviewed it. Seeded translations start unreviewed. See translations.py."""
+
+    translated_from_ru = models.CharField(max_length=64, blank=True, editable=False)
+    translated_from_kk = models.CharField(max_length=64, blank=True, editable=False)
+    reviewed_ru = models.BooleanField(
+        _("Russian reviewed by a native speaker"), default=False
+    )
+    reviewed_kk = models.BooleanField(
+        _("Kazakh reviewed by a native speaker"), default=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Source(Translated):
     key = models.SlugField(_("key"), max_length=80, unique=True)
     title = models.CharField(
         _("title as the publisher gives it"),
@@ -52,7 +71,7 @@ class Source(models.Model):
         verbose_name_plural = _("sources")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(title="", description=""), name="content_source_title_or_description"
+                condition=~models.Q(title_en="", description_en=""), name="content_source_title_or_description"
             )
         ]
 
@@ -60,14 +79,14 @@ class Source(models.Model):
         return f"{self.publisher}: {self.title or self.description}"
 
     def clean(self):
-        if not self.title and not self.description:
+        if not self.title_en and not self.description_en:
             raise ValidationError(_("Give the publisher's exact title or, if you cannot check it, a description."))
 
     def get_absolute_url(self):
         return reverse("content:sources") + f"#source-{self.key}"
 
 
-class Campaign(models.Model):
+class Campaign(Translated):
     key = models.SlugField(_("key"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
     lede = models.TextField(_("lede"))
@@ -75,7 +94,8 @@ class Campaign(models.Model):
     why_it_matters = models.TextField(_("why it matters"), help_text=_("Paragraphs separated by a blank line."))
     call_to_action = models.TextField(_("call to action"))
     share_text = models.CharField(
-        _("share text"), max_length=200, help_text=_("The description search engines and shared links show.")
+        # Room for translations, which run longer than the English.
+        _("share text"), max_length=300, help_text=_("The description search engines and shared links show.")
     )
     reviewed_on = models.DateField(
         _("case text last reviewed"),
@@ -98,7 +118,7 @@ class Campaign(models.Model):
         return reverse("content:home")
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(Translated):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("campaign"))
     key = models.SlugField(_("key"), max_length=80, unique=True)
     date = models.DateField(_("date"))
@@ -120,7 +140,7 @@ class TimelineEntry(models.Model):
         return reverse("content:timeline") + f"#event-{self.key}"
 
 
-class Demand(models.Model):
+class Demand(Translated):
     class Organisation(models.TextChoices):
         AMNESTY = "amnesty", _("Amnesty International")
         EUROPARL = "europarl", _("European Parliament")
@@ -174,7 +194,7 @@ def quotation_is_verbatim(quotation: str, excerpt: str) -> bool:
     return True
 
 
-class Quote(models.Model):
+class Quote(Translated):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="quotes", verbose_name=_("campaign"))
     key = models.SlugField(_("key"), max_length=80, unique=True)
     speaker = models.CharField(_("speaker"), max_length=200)
@@ -182,6 +202,14 @@ class Quote(models.Model):
     text = models.TextField(
         _("quotation"),
         help_text=_("Word for word from the excerpt below; mark a cut with “…”, and never cut where it changes the meaning."),
+    )
+    language = models.CharField(
+        _("language of the quotation"), max_length=10, default="en",
+        help_text=_("The language the words were said or written in, as a code: “en”, “ru”, “kk”."),
+    )
+    translation = models.TextField(
+        _("campaign's translation"), blank=True,
+        help_text=_("Our translation of the quotation, shown beside it and labelled as a translation."),
     )
     excerpt = models.TextField(
         _("source excerpt"), help_text=_("The passage of the source the quotation comes from, copied exactly.")
@@ -210,7 +238,7 @@ class Quote(models.Model):
             )
 
 
-class Update(models.Model):
+class Update(Translated):
     """A dated, sourced note on where things stand, which organizers publish from the admin."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="updates", verbose_name=_("campaign"))

@@ -16,8 +16,9 @@ from collections import Counter
 from functools import cache
 
 from django.db import models, transaction
+from django.utils import translation
 
-from . import seed_data, seed_history, services
+from . import seed_data, seed_history, seed_translations, services, translations
 from .models import Campaign, Demand, Quote, Source, TimelineEntry, Update
 
 # What the seed writes for each kind of row, and so what its digest covers. Fields editors
@@ -32,10 +33,19 @@ FIELDS = {
     Update: ["title", "as_of", "body", "is_published", "sources"],
 }
 NAMES = {Source: "sources", Campaign: "campaigns", TimelineEntry: "timeline", Demand: "demands", Quote: "quotes", Update: "updates"}
+# The seeded translations (seed_translations.py), by kind of row.
+TRANSLATED = {Source: "SOURCES", Campaign: "CAMPAIGNS", TimelineEntry: "TIMELINE", Demand: "DEMANDS", Quote: "QUOTES", Update: "UPDATES"}
+# The seed writes every translated column too ("title_ru"), so the digest covers the translations:
+# a row whose translation an editor changed is an edited row. An empty translated column is left
+# out of the digest, so rows seeded before the content had translations still hash as they did.
+for _model in FIELDS:
+    FIELDS[_model] = FIELDS[_model] + [f"{field}_{language}" for language in translations.LANGUAGES for field in translations.translated_fields(_model)]
+TRANSLATION_COLUMNS = {name for model in FIELDS for name in FIELDS[model] if name.rsplit("_", 1)[-1] in translations.LANGUAGES}
 
 
 def seed_values_digest(values: dict) -> str:
     """The hash of a row's seeded values: foreign keys by their key, many-to-many as a sorted list of keys."""
+    values = {name: value for name, value in values.items() if not (name in TRANSLATION_COLUMNS and not value)}
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -44,16 +54,20 @@ def seeded_rows() -> dict[type, dict[str, dict]]:
     """Every kind of row the seed writes: key -> the values it writes (relations by key)."""
     rows: dict[type, dict[str, dict]] = {model: {} for model in FIELDS}
     for row in seed_data.SOURCES:
-        rows[Source][row["key"]] = {f: row[f] for f in FIELDS[Source]}
+        rows[Source][row["key"]] = {f: row[f] for f in FIELDS[Source] if f in row}
     data = seed_data.CAMPAIGN
-    rows[Campaign][data["slug"]] = {**{f: data[f] for f in FIELDS[Campaign] if f != "sources"}, "sources": sorted(data["source_keys"])}
+    rows[Campaign][data["slug"]] = {**{f: data[f] for f in FIELDS[Campaign] if f in data and f != "sources"}, "sources": sorted(data["source_keys"])}
     for row in seed_data.TIMELINE:
-        rows[TimelineEntry][row["key"]] = {f: row[f] for f in FIELDS[TimelineEntry]}
+        rows[TimelineEntry][row["key"]] = {f: row[f] for f in FIELDS[TimelineEntry] if f in row}
     for model, data_rows in ((Demand, seed_data.DEMANDS), (Quote, seed_data.QUOTES)):
         for position, row in enumerate(data_rows):
-            rows[model][row["key"]] = {**{f: row[f] for f in FIELDS[model] if f != "position"}, "position": position}
+            rows[model][row["key"]] = {**{f: row[f] for f in FIELDS[model] if f in row and f != "position"}, "position": position}
     for row in seed_data.UPDATES:
-        rows[Update][row["key"]] = {**{f: row[f] for f in FIELDS[Update] if f != "sources"}, "sources": sorted(row["source_keys"])}
+        rows[Update][row["key"]] = {**{f: row[f] for f in FIELDS[Update] if f in row and f != "sources"}, "sources": sorted(row["source_keys"])}
+    for model, name in TRANSLATED.items():
+        for key, by_language in getattr(seed_translations, name).items():
+            for language, texts in by_language.items():
+                rows[model][key].update({f"{field}_{language}": text for field, text in texts.items()})
     return rows
 
 
@@ -67,6 +81,8 @@ def _current_values(row: models.Model) -> dict:
             values[name] = getattr(row, name).key
         else:
             values[name] = getattr(row, name)
+            if name in TRANSLATION_COLUMNS and values[name] is None:
+                values[name] = ""
     return values
 
 
@@ -98,6 +114,9 @@ def _write(row: models.Model, values: dict, sources: dict[str, Source], campaign
             setattr(row, name, value)
     if campaign is not None and hasattr(row, "campaign_id"):
         row.campaign = campaign
+    for language in translations.LANGUAGES:
+        if any(name.endswith(f"_{language}") and value for name, value in values.items()):
+            translations.translation_made(row, language)
     row.seed_digest = seed_values_digest(values)
     row.save()
     for name, related in m2m.items():
@@ -124,7 +143,9 @@ def _sync(model, key: str, values: dict, sources, campaign, counts: dict[str, Co
     return row
 
 
+# English is active while the seed reads and writes: `row.title` is then the English column.
 @transaction.atomic
+@translation.override("en")
 def seed_campaign() -> dict[str, Counter]:
     """Create the missing rows and update the untouched ones. Returns, per outcome
     ("created", "updated", "kept" for edited rows left alone), how many of each kind."""
@@ -141,7 +162,7 @@ def seed_campaign() -> dict[str, Counter]:
 
     from campaign.petitions.services import petition_seed
 
-    if petition_seed(**seed_data.PETITION):
+    if petition_seed(**seed_data.PETITION, translations=seed_translations.PETITION):
         counts["created"]["petitions"] += 1
     if counts["created"] or counts["updated"]:
         services.content_changed()
@@ -149,6 +170,7 @@ def seed_campaign() -> dict[str, Counter]:
 
 
 @transaction.atomic
+@translation.override("en")
 def seed_rows_take(*, rows) -> int:
     """Give the chosen rows the seed's newest values, whatever an editor wrote: an editor's
     choice in the admin. Rows the seed does not write are left alone. Returns how many changed."""

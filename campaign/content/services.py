@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import models, transaction
@@ -25,8 +26,14 @@ def _new_version() -> None:
         logger.warning("Could not record a new content version; the home page catches up when its cache expires.")
 
 
-def content_row_save(*, row: models.Model) -> None:
-    """Save a row of content (the admin's many-to-many writes follow in the same transaction)."""
+def content_row_save(*, row: models.Model, translated_languages: Iterable[str] = ()) -> None:
+    """Save a row of content (the admin's many-to-many writes follow in the same transaction).
+    `translated_languages`: the languages whose translation the editor wrote or changed, from
+    the English text the row now has (it is no longer outdated in them)."""
+    from .translations import translation_made
+
+    for language in translated_languages:
+        translation_made(row, language)
     row.save()
     content_changed()
 

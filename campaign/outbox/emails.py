@@ -199,8 +199,10 @@ def prepared_signature_email(signature: Signature) -> PreparedEmail | None:
     petition = signature.petition
     encoding = settings.DEFAULT_CHARSET
     language = email_language(signature)
+    with translation.override(language):
+        title = petition.title  # in the signer's language, or English where it has none
     template = _template(
-        kind, petition.pk, petition.title, petition.slug, language, signature.keep_updated,
+        kind, petition.pk, title, petition.slug, language, signature.keep_updated,
         (settings.SITE_URL, settings.DEFAULT_FROM_EMAIL, settings.PETITION_CONFIRM_MAX_AGE, encoding),
     )
     to_addr = recipient_address(signature.email, encoding)

@@ -36,11 +36,17 @@ def canonical_email(email: str) -> str:
     return email.strip().casefold()
 
 
-def petition_seed(*, slug: str, title: str, text: str, goal: int) -> bool:
-    """Create the campaign's petition if it is missing; never overwrite edits."""
-    _petition, created = Petition.objects.get_or_create(
-        slug=slug, defaults={"title": title, "text": text, "goal": goal, "is_featured": True}
+def petition_seed(*, slug: str, title: str, text: str, goal: int, translations: dict[str, dict[str, str]]) -> bool:
+    """Create the campaign's petition if it is missing; never overwrite edits. A translation is
+    filled in only where it is empty and the English text is still the one it translates."""
+    columns = {f"{field}_{language}": value for language, texts in translations.items() for field, value in texts.items()}
+    petition, created = Petition.objects.get_or_create(
+        slug=slug, defaults={"title_en": title, "text_en": text, **columns, "goal": goal, "is_featured": True}
     )
+    if not created and (petition.title_en, petition.text_en) == (title, text):
+        empty = {name: value for name, value in columns.items() if not getattr(petition, name)}
+        if empty:
+            Petition.objects.filter(pk=petition.pk).update(**empty)
     return created
 
 

@@ -64,7 +64,7 @@ def test_the_admin_refuses_to_save_a_quotation_that_is_not_in_its_excerpt(client
     client.force_login(UserFactory(username="organizer", groups=["Organizer"]))
     quote = Quote.objects.get(key="struthers-repression")
     form = {
-        "campaign": quote.campaign_id, "key": quote.key, "speaker": quote.speaker, "role": quote.role,
+        "campaign": quote.campaign_id, "key": quote.key, "speaker_en": quote.speaker_en, "role_en": quote.role_en, "language": "en",
         "text": "The protests are a direct consequence of repression.", "excerpt": quote.excerpt,
         "source": quote.source_id, "position": quote.position,
     }

@@ -57,8 +57,9 @@ def test_an_edited_row_stays_as_the_organizer_left_it(db, newer_seed, monkeypatc
 
 
 def test_rows_written_by_the_first_release_of_the_seed_are_brought_up_to_date(db):
-    """A database seeded before digests were kept: its rows hold the first release's values and
-    no digest. Untouched ones take the corrected text; an edited one stays."""
+    """A database seeded before digests were kept: its rows hold the first release's values, no
+    translations (there were none) and no digest. Untouched ones take the corrected text; an
+    edited one stays."""
     seed_campaign()
     first_release = {
         # The first release's values of two demands (its investigation demand was aimed at Kazakhstan).
@@ -67,9 +68,12 @@ def test_rows_written_by_the_first_release_of_the_seed_are_brought_up_to_date(db
     }
     old_source = Source.objects.get(key="europarl-2022-01-20")
     Demand.objects.filter(key="europarl-international-investigation").update(
-        text=first_release["europarl-international-investigation"], addressee="kazakhstan", source=old_source, position=7, seed_digest=""
+        text_en=first_release["europarl-international-investigation"], text_ru=None, text_kk=None, addressee="kazakhstan",
+        source=old_source, position=7, seed_digest="", translated_from_ru="", translated_from_kk=""
     )
-    Demand.objects.filter(key="europarl-release").update(text="Edited long ago.", source=old_source, position=4, seed_digest="")
+    Demand.objects.filter(key="europarl-release").update(
+        text_en="Edited long ago.", text_ru=None, text_kk=None, source=old_source, position=4, seed_digest=""
+    )
 
     seed_campaign()
 

@@ -17,7 +17,8 @@ def organizer(db, settings):
 
 
 def add_update(client, *, title, as_of, published, sources):
-    form = {"title": title, "as_of": as_of, "body": "What we learnt, and from whom.", "sources": sources}
+    # The admin edits the text per language; English is the original.
+    form = {"title_en": title, "as_of": as_of, "body_en": "What we learnt, and from whom.", "sources": sources}
     if published:
         form["is_published"] = "on"
     from campaign.content.models import Campaign
@@ -67,7 +68,7 @@ def test_unpublishing_an_update_takes_it_off_the_cached_home_page(client, seeded
     assert "The 2022 amnesty: whom it covered, whom it left out" in client.get(reverse("content:home")).content.decode()
     client.force_login(organizer)
     update = Update.objects.get(key="amnesty-2022-11")
-    form = {"title": update.title, "as_of": update.as_of.isoformat(), "body": update.body, "campaign": update.campaign_id,
+    form = {"title_en": update.title_en, "as_of": update.as_of.isoformat(), "body_en": update.body_en, "campaign": update.campaign_id,
             "sources": list(update.sources.values_list("pk", flat=True))}
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("admin:content_update_change", args=[update.pk]), form).status_code == 302

@@ -28,7 +28,7 @@ def test_a_full_journey_leaves_no_email_name_or_ip_address_in_any_log(seeded, ma
     visitor = Visitor(stack.base_url, ip=IP)
     sign_url = seeded.get_absolute_url()
 
-    home = visitor.get(reverse("content:home"))
+    home = visitor.get(reverse("content:home"))  # "/" redirects to the visitor's language
     # A mistake first: the form comes back with what was typed (and Django logs a 400).
     mistaken = visitor.submit(home, sign_url, {"name": NAME, "email": ADDRESS.replace(".org", ""), "country": "KZ"})
     assert mistaken.status_code == 400

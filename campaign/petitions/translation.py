@@ -1,0 +1,10 @@
+"""The petition's title and text in each language (see campaign/content/translation.py)."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from .models import Petition
+
+
+@register(Petition)
+class PetitionText(TranslationOptions):
+    fields = ("title", "text")
