@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaign.petitions.admin import LargeTablePaginator
+from campaign.moderation.admin import LargeTablePaginator
 from campaign.petitions.models import AuditEntry, Petition, Signature
 from tests.factories import SignatureFactory
 

@@ -1,0 +1,338 @@
+"""Signatures, invalidations and the audit log in the staff admin.
+
+Built for a table of millions of signatures: no full COUNT, no facet counts, sorting only by
+indexed columns. Every change to a signature goes through an action that asks for
+confirmation with the number affected, calls a service in actions.py and leaves an audit
+entry; nothing is edited or deleted in a form.
+"""
+
+import csv
+import ipaddress
+import json
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from django_countries import countries
+
+from campaign.exports.cells import neutralise_lists
+from campaign.moderation import actions as moderation_actions
+from campaign.moderation import audit, lookups
+from campaign.moderation.forms import RejectForm
+from campaign.petitions.admin import ReadOnlyAdmin
+from campaign.petitions.models import AuditEntry, Invalidation, Signature
+from campaign.petitions.services import canonical_email
+
+
+class LargeTablePaginator(Paginator):
+    """Pages without counting every row of a huge table.
+
+    Unfiltered, on PostgreSQL, the planner's estimate (pg_class.reltuples) stands in for the
+    count once the table is large; filtered, rows are counted only up to COUNT_LIMIT.
+    `count_note` says which ("about", "more than"), so the page does not claim a false total.
+    """
+
+    COUNT_LIMIT = 100_000
+    count_note = ""
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if not queryset.query.where and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                )
+                row = cursor.fetchone()
+            if row and row[0] > self.COUNT_LIMIT:
+                self.count_note = "about"
+                return int(row[0])
+        count = queryset.order_by()[: self.COUNT_LIMIT + 1].count()
+        if count > self.COUNT_LIMIT:
+            self.count_note = "more than"
+            return self.COUNT_LIMIT
+        return count
+
+
+class SuspicionFilter(admin.SimpleListFilter):
+    title = _("why suspicious")
+    parameter_name = "suspicion"
+
+    def lookups(self, request, model_admin):
+        return Signature.Suspicion.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Signature.Suspicion.values:
+            return queryset.filter(lookups.suspicion_query(self.value()))
+        return queryset
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """Only the countries signatures come from (not all 250), looked up once every few minutes."""
+
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = cache.get_or_set(
+            "moderation:signature-countries",
+            lambda: list(Signature.objects.order_by().values_list("country", flat=True).distinct()),
+            600,
+        )
+        return sorted(((code, countries.name(code) or code) for code in codes), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").upper()
+        return queryset.filter(country=value) if value in countries else queryset
+
+
+class InvalidationFilter(admin.SimpleListFilter):
+    title = _("bulk invalidation")
+    parameter_name = "invalidation"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), f"#{pk} {reason}") for pk, reason in Invalidation.objects.values_list("pk", "reason")[:20]]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isascii() and value.isdigit():
+            return queryset.filter(invalidation_id=int(value))
+        return queryset
+
+
+def _confirmed_action(name: str, description, permission: str):
+    """An admin action that shows a confirmation page (with the number affected) before acting."""
+
+    def action(modeladmin, request, queryset):
+        return modeladmin.confirm_then_act(request, queryset, name)
+
+    action.__name__ = name
+    return admin.action(description=description, permissions=[permission])(action)
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = ["name", "email", "country", "state", "suspicion_display", "ip_address", "signed_at", "confirmed_at"]
+    list_filter = [
+        "state",
+        SuspicionFilter,
+        CountryFilter,
+        ("signed_at", admin.DateFieldListFilter),
+        ("confirmed_at", admin.DateFieldListFilter),
+        "petition",
+        InvalidationFilter,
+    ]
+    # The search box needs search_fields to show; get_search_results does the work.
+    search_fields = ["name"]
+    search_help_text = _("A name or email address; @example.org for a whole domain; an IP address or a range such as 203.0.113.0/24.")
+    list_per_page = 100
+    list_max_show_all = 1000
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    # Only indexed columns: sorting millions of rows by anything else is a full sort.
+    sortable_by = ["signed_at"]
+    ordering = ["-signed_at"]
+    actions = ["reject_spam", "clear_suspicion", "restore", "resend_confirmation", "erase_personal_data"]
+    fieldsets = [
+        (None, {"fields": ["petition", "name", "email", "country", "language", "show_publicly", "keep_updated"]}),
+        (_("Moderation"), {"fields": ["state", "suspicion_display", "ip_address", "invalidation", "state_before_invalidation", "counted"]}),
+        (_("Times"), {"fields": ["signed_at", "confirmed_at", "unsubscribed_at", "erased_at"]}),
+        (_("Email"), {"fields": ["email_state", "email_requests", "email_attempts", "email_sent_at", "consent_version"]}),
+    ]
+    readonly_fields = ["suspicion_display", "state_before_invalidation", "counted", "signed_at"]
+
+    reject_spam = _confirmed_action("reject_spam", _("Reject as spam (leaves the count)"), "moderate")
+    clear_suspicion = _confirmed_action("clear_suspicion", _("Clear suspicion (counts once confirmed)"), "moderate")
+    restore = _confirmed_action("restore", _("Restore rejected signatures"), "moderate")
+    resend_confirmation = _confirmed_action("resend_confirmation", _("Resend the confirmation email"), "moderate")
+    erase_personal_data = _confirmed_action("erase_personal_data", _("Erase personal data (keeps an anonymous row)"), "erase")
+
+    ACTIONS = {
+        "reject_spam": (
+            "reject", moderation_actions.signatures_reject,
+            ngettext_lazy("Rejected %(count)d signature as spam.", "Rejected %(count)d signatures as spam.", "count"),
+        ),
+        "clear_suspicion": (
+            "clear", moderation_actions.signatures_clear,
+            ngettext_lazy("Cleared %(count)d suspicious signature.", "Cleared %(count)d suspicious signatures.", "count"),
+        ),
+        "restore": (
+            "restore", moderation_actions.signatures_restore,
+            ngettext_lazy("Restored %(count)d rejected signature.", "Restored %(count)d rejected signatures.", "count"),
+        ),
+        "resend_confirmation": (
+            "resend", moderation_actions.signatures_resend,
+            ngettext_lazy(
+                "Sending the confirmation email again to %(count)d signer.",
+                "Sending the confirmation email again to %(count)d signers.", "count",
+            ),
+        ),
+        "erase_personal_data": (
+            "erase", moderation_actions.signatures_erase,
+            ngettext_lazy(
+                "Erased the personal data of %(count)d signature.", "Erased the personal data of %(count)d signatures.", "count"
+            ),
+        ),
+    }
+
+    @admin.display(description=_("why suspicious"))
+    def suspicion_display(self, obj):
+        labels = dict(Signature.Suspicion.choices)
+        return ", ".join(str(labels.get(reason, reason)) for reason in obj.suspicion) or "–"
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("petitions.moderate_signature")
+
+    def has_erase_permission(self, request):
+        # Irreversible, unlike every other action: administrators only.
+        return request.user.has_perm("petitions.moderate_signature") and request.user.has_perm("petitions.delete_signature")
+
+    def get_search_results(self, request, queryset, search_term):
+        # A NUL byte cannot reach PostgreSQL; nobody's name or address holds one.
+        term = search_term.replace("\x00", "").strip()
+        if not term:
+            return queryset, False
+        if term.startswith("@"):
+            return queryset.filter(email_domain=term[1:].casefold()), False
+        if "/" in term or _looks_like_ip(term):
+            try:
+                return queryset.filter(lookups.ip_query(term)), False
+            except ValueError:
+                messages.error(request, _("That is not an IP address or a range such as 203.0.113.0/24."))
+                return queryset.none(), False
+        if "@" in term:
+            return queryset.filter(email_canonical=canonical_email(term)), False
+        return queryset.filter(name__icontains=term), False
+
+    def confirm_then_act(self, request, queryset, name: str):
+        kind, service, done_message = self.ACTIONS[name]
+        reject_form = RejectForm(request.POST if "post" in request.POST else None) if kind == "reject" else None
+        select_across = request.POST.get("select_across") == "1"
+        query = request.GET.copy()
+        # Only the filters' names reach the audit log (actions.filter_names): the search that
+        # found them may be the very name or address someone later asks to erase.
+        filters = {"changelist": query.urlencode(), "select_across": select_across} if select_across or query else None
+        if "post" in request.POST and (reject_form is None or reject_form.is_valid()):
+            extra = {"reason": reject_form.cleaned_data["reason"]} if reject_form else {}
+            count = service(actor=request.user, signatures=queryset, filters=filters, **extra)
+            self.message_user(request, done_message % {"count": count}, messages.SUCCESS)
+            next_url = request.POST.get("next", "")
+            if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                return HttpResponseRedirect(next_url)
+            return None
+        eligible = moderation_actions.signatures_eligible(action=kind, signatures=queryset)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Are you sure?"),
+            "opts": self.model._meta,
+            "action_name": name,
+            "action_description": getattr(self, name).short_description,
+            "selected_count": queryset.count(),
+            "eligible_count": eligible.count(),
+            "counted_count": eligible.filter(counted=True).count() if kind in ("reject", "erase") else None,
+            "kind": kind,
+            "form": reject_form or None,
+            "selected_ids": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": select_across,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "next": request.POST.get("next", ""),
+            "form_action": request.get_full_path(),
+        }
+        return TemplateResponse(request, "admin/petitions/signature/action_confirmation.html", context)
+
+
+def _looks_like_ip(term: str) -> bool:
+    try:
+        ipaddress.ip_address(term)
+    except ValueError:
+        return False
+    return True
+
+
+@admin.register(Invalidation)
+class InvalidationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "reason", "state", "matched", "affected", "restored", "created_by", "created_at", "progress_link"]
+    list_filter = ["state", "petition"]
+    list_select_related = ["created_by"]
+    readonly_fields = ["progress_link"]
+
+    @admin.display(description=_("progress"))
+    def progress_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("moderation:invalidation", args=[obj.pk]), _("open"))
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        recorded = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+        return [(action, audit.AUDIT_ACTIONS.get(action, action)) for action in recorded]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Append-only: nobody adds, edits or deletes an entry here; administrators read and export."""
+
+    list_display = ["created_at", "actor_label", "action_display", "count", "petition", "details_display"]
+    list_filter = [AuditActionFilter, ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["actor_label", "action"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = ["export_csv"]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_display(self, obj):
+        return audit.AUDIT_ACTIONS.get(obj.action, obj.action)
+
+    @admin.display(description=_("filter or reason"))
+    def details_display(self, obj):
+        details = {key: value for key, value in obj.details.items() if key not in ("ids", "ids_first")}
+        return json.dumps(details, ensure_ascii=False, default=str) if details else "–"
+
+    @admin.action(description=_("Export as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        rows = queryset.order_by("created_at", "pk")
+        audit.audit_record(actor=request.user, action="audit_export", count=rows.count())
+        # Every cell quoted, as in the supporter exports (exports/writers.py QUOTE_ALL says why).
+        writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
+
+        def lines():
+            yield writer.writerow(["when", "who", "action", "signatures", "petition", "details"])
+            for entry in rows.select_related("petition").iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        entry.created_at.isoformat(),
+                        neutralise_lists(entry.actor_label),
+                        entry.action,
+                        entry.count,
+                        neutralise_lists(entry.petition.slug if entry.petition else ""),
+                        neutralise_lists(json.dumps(entry.details, ensure_ascii=False, default=str)),
+                    ]
+                )
+
+        return StreamingHttpResponse(
+            lines(), content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+        )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
