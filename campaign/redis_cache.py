@@ -7,10 +7,42 @@ the round trip itself. The client is thread-safe
 
 It also counts events in fixed windows in one round trip, one command (`incr_windowed`), for the abuse
 checks that run on every signature.
+
+While Redis is unreachable the cache behaves as an empty one that keeps nothing: reads miss, writes
+are dropped. Every page is then rendered as it would be without a cache (slower, never a 500);
+this is the one place that decides so. `incr_windowed*` still raise: their callers decide what an
+unchecked signature means.
 """
+
+import functools
+import logging
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+def _missing_when_down(answer):
+    """Wrap a cache method so that an unreachable Redis gives `answer(*args, **kwargs)` instead of
+    an exception. The log line names the operation only: keys may be derived from what people typed."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except UNAVAILABLE:
+                logger.warning("Cache unavailable: %s answered as a miss", method.__name__)
+                return answer(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 class PooledRedisCacheClient(RedisCacheClient):
@@ -51,11 +83,26 @@ return counts
 """
 
 
+def _default(key, default=None, *args, **kwargs):
+    return default
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
         self._incr_script = self._incr_add_script = None
+
+    get = _missing_when_down(_default)(DjangoRedisCache.get)
+    get_many = _missing_when_down(lambda *a, **k: {})(DjangoRedisCache.get_many)
+    has_key = _missing_when_down(lambda *a, **k: False)(DjangoRedisCache.has_key)
+    set = _missing_when_down(lambda *a, **k: None)(DjangoRedisCache.set)
+    add = _missing_when_down(lambda *a, **k: False)(DjangoRedisCache.add)
+    touch = _missing_when_down(lambda *a, **k: False)(DjangoRedisCache.touch)
+    delete = _missing_when_down(lambda *a, **k: False)(DjangoRedisCache.delete)
+    # Django's contract: the keys that could not be set.
+    set_many = _missing_when_down(lambda data, *a, **k: list(data))(DjangoRedisCache.set_many)
+    delete_many = _missing_when_down(lambda *a, **k: None)(DjangoRedisCache.delete_many)
 
     def incr_windowed(self, counters: list[tuple[str, int]]) -> list[int]:
         """Add one to each (key, window_seconds) counter; each key expires `window` seconds

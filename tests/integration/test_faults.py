@@ -252,3 +252,29 @@ def test_dropped_database_connections_under_load_give_clean_errors_and_no_half_w
         f"\n{sum(terminated)} connections dropped; {len(errors)} of {len(addresses)} signings saw an error page;"
         f" emails per address: {sorted(Counter(received[a] for a in addresses).items())}"
     )
+
+
+def test_every_public_page_answers_while_redis_is_down(seeded, make_stack, smtp, own_redis):
+    # Web processes that never held a page in memory must not need the cache to show it.
+    stack = make_stack(redis_url_=own_redis.url)
+    address = "cache-outage@example.org"
+    assert_thanked(*sign(stack, seeded, address, ip="198.51.100.77"), seeded)
+    smtp.wait_for_each([address], timeout=30, diagnostics=stack.tails)
+    [received] = smtp.to(address)
+    own_redis.stop()
+
+    visitor = Visitor(stack.base_url)
+    slug = {"slug": seeded.slug}
+    paths = [reverse("content:home"), reverse("content:timeline"), reverse("content:demands"),
+             reverse("content:sources"), reverse("content:privacy"), reverse("petitions:sign", kwargs=slug),
+             reverse("petitions:thanks", kwargs=slug), reverse("petitions:confirmed", kwargs=slug),
+             reverse("petitions:resend", kwargs=slug), reverse("petition_count", kwargs=slug),
+             confirm_link(received.message), received.message["List-Unsubscribe"].strip().split(",")[0].strip("<> ")]
+    for language in ("ru", "kk"):
+        paths.append(reverse("content:home").replace("/en/", f"/{language}/"))
+    answers = {path: visitor.get(path).status_code for path in paths}
+    failing = {path: status for path, status in answers.items() if status != 200}
+    assert not failing, failing
+
+    health = visitor.get(reverse("healthz"))
+    assert health.status_code == 503 and health.json()["cache"] == "down", health.text
