@@ -16,7 +16,6 @@ from django.db import connection, transaction  # noqa: E402 - after setup
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-
 SLUG = "free-kazakhstan-detainees"
 client = Client(HTTP_HOST="127.0.0.1")
 captured = {}
@@ -38,16 +37,18 @@ report = {}
 for page, page_queries in captured.items():
     for query in page_queries:
         sql = query["sql"]
-        if not sql.lstrip().upper().startswith("SELECT") or "SELECT 1" == sql.strip():
+        if not sql.lstrip().upper().startswith("SELECT") or sql.strip() == "SELECT 1":
             continue
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
             plan = [row[0] for row in cursor.fetchall()]
         executed = next((line for line in plan if line.startswith("Execution Time")), "")
-        report.setdefault(page, []).append({
-            "query": re.sub(r"\s+", " ", sql)[:300],
-            "plan": plan[0].strip(),
-            "execution_ms": float(re.findall(r"[\d.]+", executed)[0]) if executed else None,
-            "seq_scan": [line.strip() for line in plan if "Seq Scan" in line],
-        })
+        report.setdefault(page, []).append(
+            {
+                "query": re.sub(r"\s+", " ", sql)[:300],
+                "plan": plan[0].strip(),
+                "execution_ms": float(re.findall(r"[\d.]+", executed)[0]) if executed else None,
+                "seq_scan": [line.strip() for line in plan if "Seq Scan" in line],
+            }
+        )
 print(json.dumps(report))

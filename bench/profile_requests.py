@@ -28,7 +28,7 @@ os.environ.update(
 )
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -51,11 +51,17 @@ def one():
     if kind in ("sign", "bare"):
         path = f"/en/petitions/{SLUG}/" if kind == "sign" else "/bench/bare-insert/"
         data = {
-            "csrfmiddlewaretoken": token, "name": f"Profile {'abcdefghij'[n % 10]}{'klmnopqrst'[n // 10 % 10]}{'uvwxyz'[n // 100 % 6]}",
-            "email": f"{run}.{n}@d{n % 997}.bench.example", "country": "KZ", "show_publicly": "on", "website": "",
+            "csrfmiddlewaretoken": token,
+            "name": f"Profile {'abcdefghij'[n % 10]}{'klmnopqrst'[n // 10 % 10]}{'uvwxyz'[n // 100 % 6]}",
+            "email": f"{run}.{n}@d{n % 997}.bench.example",
+            "country": "KZ",
+            "show_publicly": "on",
+            "website": "",
         }
         response = client.post(
-            path, urlencode(data), content_type="application/x-www-form-urlencoded",  # as browsers and wrk send it
+            path,
+            urlencode(data),
+            content_type="application/x-www-form-urlencoded",  # as browsers and wrk send it
             HTTP_X_FORWARDED_FOR=f"100.{n // 256 % 256}.{n % 256}.1",
         )
         assert response.status_code == 302, response.status_code

@@ -25,7 +25,7 @@ os.environ.update(
 )
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -61,4 +61,6 @@ if os.environ.get("PROFILE_CPU") == "1":
 cpu, wall = time.process_time(), time.perf_counter()
 result, _more = sending.send_due(batch_size=sending.BATCH_SIZE)
 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-print(f"sent {result.sent}: {1e6 * cpu / max(1, result.sent):.0f} us CPU, {1e6 * wall / max(1, result.sent):.0f} us wall per email")
+print(
+    f"sent {result.sent}: {1e6 * cpu / max(1, result.sent):.0f} us CPU, {1e6 * wall / max(1, result.sent):.0f} us wall per email"
+)

@@ -76,7 +76,9 @@ async def session(reader, writer):
                 write(b"221 bye\r\n")
                 break
             elif verb == b"XSTA":
-                write(f"250 {SINK.messages} {len(SINK.unique)} {SINK.bytes} {SINK.first:.6f} {SINK.last:.6f}\r\n".encode())
+                write(
+                    f"250 {SINK.messages} {len(SINK.unique)} {SINK.bytes} {SINK.first:.6f} {SINK.last:.6f}\r\n".encode()
+                )
             elif verb == b"XDUM":
                 path = line.split(b" ", 1)[1].strip().decode()
                 with open(path, "w") as out:

@@ -39,4 +39,3 @@ keepalive = 5  # gthread only: a sync worker closes the connection after each re
 accesslog = "-"
 access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 logger_class = "campaign.log_redaction.GunicornLogger"
-

@@ -14,7 +14,9 @@ class LocMemCache(DjangoLocMemCache):
             counts.append(self.incr(key))
         return counts
 
-    def incr_windowed_add(self, counters: list[tuple[str, int]], key: str, value: int, timeout: int) -> tuple[list[int], bool]:
+    def incr_windowed_add(
+        self, counters: list[tuple[str, int]], key: str, value: int, timeout: int
+    ) -> tuple[list[int], bool]:
         """`incr_windowed(counters)` and `add(key, value, timeout)`: the new counts, and whether
         `key` was added."""
         return self.incr_windowed(counters), self.add(key, value, timeout=timeout)

@@ -26,7 +26,7 @@ class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a broken record: let the handler report it as it would
+        except Exception:  # noqa: BLE001 - a broken record: let the handler report it as it would
             return True
         redacted = redact_path(message)
         if redacted != message:

@@ -113,7 +113,9 @@ class RedisCache(DjangoRedisCache):
         keys = [self.make_and_validate_key(key) for key, _window in counters]
         return self._incr_script(keys=keys, args=[window for _key, window in counters], client=client)
 
-    def incr_windowed_add(self, counters: list[tuple[str, int]], key: str, value: int, timeout: int) -> tuple[list[int], bool]:
+    def incr_windowed_add(
+        self, counters: list[tuple[str, int]], key: str, value: int, timeout: int
+    ) -> tuple[list[int], bool]:
         """`incr_windowed(counters)` and `add(key, value, timeout)` in one round trip: the
         new counts, and whether `key` was added."""
         client = self._cache.get_client(write=True)
@@ -122,6 +124,8 @@ class RedisCache(DjangoRedisCache):
         keys = [self.make_and_validate_key(k) for k, _window in counters] + [self.make_and_validate_key(key)]
         # Django's serializer stores an int as itself, so get() and delete() see what add() would have set.
         replies = self._incr_add_script(
-            keys=keys, args=[window for _k, window in counters] + [timeout, self._cache._serializer.dumps(value)], client=client
+            keys=keys,
+            args=[window for _k, window in counters] + [timeout, self._cache._serializer.dumps(value)],
+            client=client,
         )
         return list(replies[:-1]), bool(replies[-1])

@@ -111,5 +111,3 @@ def totp_code_now(device: TOTPDevice) -> str:
 
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
-
-

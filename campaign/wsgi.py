@@ -36,7 +36,13 @@ def warm_up() -> None:
 
     import_string(settings.MESSAGE_STORAGE)
     engines["django"].engine.template_context_processors  # noqa: B018 - imports the context processors
-    for name in ("base.html", "content/home.html", "petitions/sign.html", "petitions/thanks.html", "petitions/confirm.html"):
+    for name in (
+        "base.html",
+        "content/home.html",
+        "petitions/sign.html",
+        "petitions/thanks.html",
+        "petitions/confirm.html",
+    ):
         get_template(name)
     for language, _name in settings.LANGUAGES:
         with translation.override(language):  # its catalogue, format module and sorted country list

@@ -22,9 +22,18 @@ PACKAGE = ROOT / "campaign"
 TASK_NAMES = {
     f"campaign.petitions.tasks.{name}"
     for name in (
-        "send_signature_emails", "resend_signature_email", "hold_signature", "sweep_email_outbox",
-        "update_signature_counts", "recount_signatures", "purge_expired_data", "run_export_job",
-        "purge_export_files", "apply_invalidation", "reverse_invalidation", "resume_invalidations",
+        "send_signature_emails",
+        "resend_signature_email",
+        "hold_signature",
+        "sweep_email_outbox",
+        "update_signature_counts",
+        "recount_signatures",
+        "purge_expired_data",
+        "run_export_job",
+        "purge_export_files",
+        "apply_invalidation",
+        "reverse_invalidation",
+        "resume_invalidations",
     )
 }
 

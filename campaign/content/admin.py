@@ -13,7 +13,11 @@ STATUS_TEXT = {translations.MISSING: "missing", translations.OUTDATED: "outdated
 
 def languages_edited(form) -> list[str]:
     """The languages whose translated fields the editor changed in this form."""
-    return [language for language in translations.LANGUAGES if any(name.endswith(f"_{language}") and not name.startswith("reviewed_") for name in form.changed_data)]
+    return [
+        language
+        for language in translations.LANGUAGES
+        if any(name.endswith(f"_{language}") and not name.startswith("reviewed_") for name in form.changed_data)
+    ]
 
 
 class TranslationStateFilter(admin.SimpleListFilter):
@@ -23,7 +27,12 @@ class TranslationStateFilter(admin.SimpleListFilter):
     language = ""
 
     def lookups(self, request, model_admin):
-        return [(translations.MISSING, "missing"), (translations.OUTDATED, "outdated"), (translations.CURRENT, "translated"), ("unreviewed", "not reviewed")]
+        return [
+            (translations.MISSING, "missing"),
+            (translations.OUTDATED, "outdated"),
+            (translations.CURRENT, "translated"),
+            ("unreviewed", "not reviewed"),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -39,7 +48,11 @@ def _state_filter(language: str):
     return type(
         f"TranslationState{language.title()}Filter",
         (TranslationStateFilter,),
-        {"language": language, "title": f"{LANGUAGE_NAMES[language]} translation", "parameter_name": f"translation_{language}"},
+        {
+            "language": language,
+            "title": f"{LANGUAGE_NAMES[language]} translation",
+            "parameter_name": f"translation_{language}",
+        },
     )
 
 
@@ -99,7 +112,11 @@ class ContentAdmin(TabbedTranslationAdmin):
         changed = seed.seed_rows_take(rows=list(queryset))
         self.message_user(
             request,
-            ngettext("%(n)d row now holds the newest seeded version.", "%(n)d rows now hold the newest seeded version.", changed)
+            ngettext(
+                "%(n)d row now holds the newest seeded version.",
+                "%(n)d rows now hold the newest seeded version.",
+                changed,
+            )
             % {"n": changed},
             messages.SUCCESS,
         )

@@ -27,12 +27,8 @@ class Translated(models.Model):
 
     translated_from_ru = models.CharField(max_length=64, blank=True, editable=False)
     translated_from_kk = models.CharField(max_length=64, blank=True, editable=False)
-    reviewed_ru = models.BooleanField(
-        _("Russian reviewed by a native speaker"), default=False
-    )
-    reviewed_kk = models.BooleanField(
-        _("Kazakh reviewed by a native speaker"), default=False
-    )
+    reviewed_ru = models.BooleanField(_("Russian reviewed by a native speaker"), default=False)
+    reviewed_kk = models.BooleanField(_("Kazakh reviewed by a native speaker"), default=False)
 
     class Meta:
         abstract = True
@@ -50,13 +46,20 @@ class Source(Translated):
         _("description"),
         max_length=300,
         blank=True,
-        help_text=_("What the document is, in our words, when its exact title is not known. Shown without quotation marks."),
+        help_text=_(
+            "What the document is, in our words, when its exact title is not known. Shown without quotation marks."
+        ),
     )
-    kind = models.CharField(_("kind of document"), max_length=80, blank=True, help_text=_("For example “Press release”."))
+    kind = models.CharField(
+        _("kind of document"), max_length=80, blank=True, help_text=_("For example “Press release”.")
+    )
     publisher = models.CharField(_("publisher"), max_length=200)
     url = models.URLField(_("address"), max_length=500, blank=True)
     archive_url = models.URLField(
-        _("archived copy"), max_length=500, blank=True, help_text=_("An address of an archived copy, for example on web.archive.org.")
+        _("archived copy"),
+        max_length=500,
+        blank=True,
+        help_text=_("An address of an archived copy, for example on web.archive.org."),
     )
     published_label = models.CharField(
         _("publication date as shown"), max_length=60, help_text=_("For example “20 January 2022”.")
@@ -78,12 +81,12 @@ class Source(Translated):
     def __str__(self):
         return f"{self.publisher}: {self.title or self.description}"
 
+    def get_absolute_url(self):
+        return reverse("content:sources") + f"#source-{self.key}"
+
     def clean(self):
         if not self.title_en and not self.description_en:
             raise ValidationError(_("Give the publisher's exact title or, if you cannot check it, a description."))
-
-    def get_absolute_url(self):
-        return reverse("content:sources") + f"#source-{self.key}"
 
 
 class Campaign(Translated):
@@ -95,7 +98,9 @@ class Campaign(Translated):
     call_to_action = models.TextField(_("call to action"))
     share_text = models.CharField(
         # Room for translations, which run longer than the English.
-        _("share text"), max_length=300, help_text=_("The description search engines and shared links show.")
+        _("share text"),
+        max_length=300,
+        help_text=_("The description search engines and shared links show."),
     )
     reviewed_on = models.DateField(
         _("case text last reviewed"),
@@ -119,7 +124,9 @@ class Campaign(Translated):
 
 
 class TimelineEntry(Translated):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("campaign"))
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("campaign")
+    )
     key = models.SlugField(_("key"), max_length=80, unique=True)
     date = models.DateField(_("date"))
     date_label = models.CharField(_("date as shown"), max_length=60)
@@ -153,7 +160,10 @@ class Demand(Translated):
     key = models.SlugField(_("key"), max_length=80, unique=True)
     organisation = models.CharField(_("organisation"), max_length=20, choices=Organisation.choices)
     addressee = models.CharField(
-        _("addressed to"), max_length=20, choices=Addressee.choices, default=Addressee.KAZAKHSTAN,
+        _("addressed to"),
+        max_length=20,
+        choices=Addressee.choices,
+        default=Addressee.KAZAKHSTAN,
         help_text=_("Whom the organisation asked: the demand is shown under that heading."),
     )
     text = models.TextField(_("text"))
@@ -201,14 +211,19 @@ class Quote(Translated):
     role = models.CharField(_("role or context"), max_length=300, blank=True)
     text = models.TextField(
         _("quotation"),
-        help_text=_("Word for word from the excerpt below; mark a cut with “…”, and never cut where it changes the meaning."),
+        help_text=_(
+            "Word for word from the excerpt below; mark a cut with “…”, and never cut where it changes the meaning."
+        ),
     )
     language = models.CharField(
-        _("language of the quotation"), max_length=10, default="en",
+        _("language of the quotation"),
+        max_length=10,
+        default="en",
         help_text=_("The language the words were said or written in, as a code: “en”, “ru”, “kk”."),
     )
     translation = models.TextField(
-        _("campaign's translation"), blank=True,
+        _("campaign's translation"),
+        blank=True,
         help_text=_("Our translation of the quotation, shown beside it and labelled as a translation."),
     )
     excerpt = models.TextField(
@@ -247,9 +262,13 @@ class Update(Translated):
     )
     title = models.CharField(_("title"), max_length=200)
     as_of = models.DateField(_("as of"), help_text=_("The date the facts in this update were true."))
-    body = models.TextField(_("text"), help_text=_("Paragraphs separated by a blank line. Name the source of every figure."))
+    body = models.TextField(
+        _("text"), help_text=_("Paragraphs separated by a blank line. Name the source of every figure.")
+    )
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), related_name="updates")
-    is_published = models.BooleanField(_("published"), default=False, help_text=_("Shown on the home page when ticked."))
+    is_published = models.BooleanField(
+        _("published"), default=False, help_text=_("Shown on the home page when ticked.")
+    )
     seed_digest = _seed_digest_field()
 
     class Meta:

@@ -26,21 +26,48 @@ from .models import Campaign, Demand, Quote, Source, TimelineEntry, Update
 # published) are left out: filling them is not an edit of the seeded text.
 FIELDS = {
     Source: ["title", "description", "kind", "publisher", "url", "published_label", "published_on", "note"],
-    Campaign: ["title", "lede", "what_happened", "why_it_matters", "call_to_action", "share_text", "reviewed_on", "sources"],
+    Campaign: [
+        "title",
+        "lede",
+        "what_happened",
+        "why_it_matters",
+        "call_to_action",
+        "share_text",
+        "reviewed_on",
+        "sources",
+    ],
     TimelineEntry: ["date", "date_label", "title", "body", "source"],
     Demand: ["organisation", "addressee", "text", "source", "position"],
     Quote: ["speaker", "role", "text", "excerpt", "source", "position"],
     Update: ["title", "as_of", "body", "is_published", "sources"],
 }
-NAMES = {Source: "sources", Campaign: "campaigns", TimelineEntry: "timeline", Demand: "demands", Quote: "quotes", Update: "updates"}
+NAMES = {
+    Source: "sources",
+    Campaign: "campaigns",
+    TimelineEntry: "timeline",
+    Demand: "demands",
+    Quote: "quotes",
+    Update: "updates",
+}
 # The seeded translations (seed_translations.py), by kind of row.
-TRANSLATED = {Source: "SOURCES", Campaign: "CAMPAIGNS", TimelineEntry: "TIMELINE", Demand: "DEMANDS", Quote: "QUOTES", Update: "UPDATES"}
+TRANSLATED = {
+    Source: "SOURCES",
+    Campaign: "CAMPAIGNS",
+    TimelineEntry: "TIMELINE",
+    Demand: "DEMANDS",
+    Quote: "QUOTES",
+    Update: "UPDATES",
+}
 # The seed writes every translated column too ("title_ru"), so the digest covers the translations:
 # a row whose translation an editor changed is an edited row. An empty translated column is left
 # out of the digest, so rows seeded before the content had translations still hash as they did.
 for _model in FIELDS:
-    FIELDS[_model] = FIELDS[_model] + [f"{field}_{language}" for language in translations.LANGUAGES for field in translations.translated_fields(_model)]
-TRANSLATION_COLUMNS = {name for model in FIELDS for name in FIELDS[model] if name.rsplit("_", 1)[-1] in translations.LANGUAGES}
+    FIELDS[_model] = FIELDS[_model] + [
+        f"{field}_{language}" for language in translations.LANGUAGES for field in translations.translated_fields(_model)
+    ]
+TRANSLATION_COLUMNS = {
+    name for model in FIELDS for name in FIELDS[model] if name.rsplit("_", 1)[-1] in translations.LANGUAGES
+}
 
 
 def seed_values_digest(values: dict) -> str:
@@ -56,14 +83,23 @@ def seeded_rows() -> dict[type, dict[str, dict]]:
     for row in seed_data.SOURCES:
         rows[Source][row["key"]] = {f: row[f] for f in FIELDS[Source] if f in row}
     data = seed_data.CAMPAIGN
-    rows[Campaign][data["slug"]] = {**{f: data[f] for f in FIELDS[Campaign] if f in data and f != "sources"}, "sources": sorted(data["source_keys"])}
+    rows[Campaign][data["slug"]] = {
+        **{f: data[f] for f in FIELDS[Campaign] if f in data and f != "sources"},
+        "sources": sorted(data["source_keys"]),
+    }
     for row in seed_data.TIMELINE:
         rows[TimelineEntry][row["key"]] = {f: row[f] for f in FIELDS[TimelineEntry] if f in row}
     for model, data_rows in ((Demand, seed_data.DEMANDS), (Quote, seed_data.QUOTES)):
         for position, row in enumerate(data_rows):
-            rows[model][row["key"]] = {**{f: row[f] for f in FIELDS[model] if f in row and f != "position"}, "position": position}
+            rows[model][row["key"]] = {
+                **{f: row[f] for f in FIELDS[model] if f in row and f != "position"},
+                "position": position,
+            }
     for row in seed_data.UPDATES:
-        rows[Update][row["key"]] = {**{f: row[f] for f in FIELDS[Update] if f in row and f != "sources"}, "sources": sorted(row["source_keys"])}
+        rows[Update][row["key"]] = {
+            **{f: row[f] for f in FIELDS[Update] if f in row and f != "sources"},
+            "sources": sorted(row["source_keys"]),
+        }
     for model, name in TRANSLATED.items():
         for key, by_language in getattr(seed_translations, name).items():
             for language, texts in by_language.items():
@@ -154,7 +190,7 @@ def seed_campaign() -> dict[str, Counter]:
     sources = {key: _sync(Source, key, values, {}, None, counts) for key, values in rows[Source].items()}
     # Rows may point at a source an editor added; look up every source by key.
     sources = {s.key: s for s in Source.objects.all()}
-    (campaign_key, campaign_values), = rows[Campaign].items()
+    ((campaign_key, campaign_values),) = rows[Campaign].items()
     campaign = _sync(Campaign, campaign_key, campaign_values, sources, None, counts)
     for model in (TimelineEntry, Demand, Quote, Update):
         for key, values in rows[model].items():

@@ -16,7 +16,6 @@ changes the meaning.
 
 from datetime import date
 
-
 # When the case text was last checked against the sources (shown on the home page).
 REVIEWED_ON = date(2026, 12, 4)
 
@@ -649,8 +648,7 @@ DEMANDS = [
         "key": "europarl-international-investigation",
         "organisation": "europarl",
         "text": (
-            "Support a proper international investigation into the crimes committed against the people of "
-            "Kazakhstan."
+            "Support a proper international investigation into the crimes committed against the people of Kazakhstan."
         ),
         "addressee": "international",
         "source": "europarl-resolution-2022-01-20",

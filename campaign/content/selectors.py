@@ -17,7 +17,11 @@ def campaign_published() -> Campaign | None:
             Prefetch("demands", queryset=Demand.objects.select_related("source")),
             Prefetch("quotes", queryset=Quote.objects.select_related("source")),
             Prefetch("timeline", queryset=TimelineEntry.objects.select_related("source")),
-            Prefetch("updates", queryset=Update.objects.filter(is_published=True).prefetch_related("sources"), to_attr="published_updates"),
+            Prefetch(
+                "updates",
+                queryset=Update.objects.filter(is_published=True).prefetch_related("sources"),
+                to_attr="published_updates",
+            ),
             "sources",
         )
         .order_by("pk")

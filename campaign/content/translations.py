@@ -45,7 +45,9 @@ def translation_status(row, language: str) -> str:
     for field in translated_fields(model):
         if (model.__name__, field) in _OPTIONAL:
             continue
-        if (getattr(row, _english_column(model, field)) or "").strip() and not (getattr(row, f"{field}_{language}") or "").strip():
+        if (getattr(row, _english_column(model, field)) or "").strip() and not (
+            getattr(row, f"{field}_{language}") or ""
+        ).strip():
             if field == "translation" and getattr(row, "language", None) == language:
                 continue  # a quotation said in this language needs no translation into it
             return MISSING

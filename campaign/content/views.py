@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import get_language
-from django.views.i18n import set_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.i18n import set_language
 
 from campaign.petitions import selectors as petition_selectors
 from campaign.petitions.views import country_from_language, sign_form_for
@@ -43,7 +43,14 @@ _pages: dict[str, tuple] = {}  # language -> (content and petition state, expire
 
 
 def _home_state(petition) -> tuple:
-    petition_state = petition and (petition.pk, petition.signature_count, petition.is_open, petition.goal, petition.title, petition.text)
+    petition_state = petition and (
+        petition.pk,
+        petition.signature_count,
+        petition.is_open,
+        petition.goal,
+        petition.title,
+        petition.text,
+    )
     return (selectors.content_version(), petition_state)
 
 
@@ -73,7 +80,9 @@ def home(request):
     country = country_from_language(request)
     option = f'<option value="{country}">'
     if country and option in html:
-        html = html.replace(NO_COUNTRY, '<option value="">', 1).replace(option, f'<option value="{country}" selected>', 1)
+        html = html.replace(NO_COUNTRY, '<option value="">', 1).replace(
+            option, f'<option value="{country}" selected>', 1
+        )
     return HttpResponse(html.replace(CSRF_HOLE, get_token(request)))
 
 

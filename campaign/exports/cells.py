@@ -153,5 +153,3 @@ def copy_cells(*, filters: ExportFilters) -> list:
         else:
             cells.append(CsvCell(column, lf_only=not filters.excel))
     return cells
-
-

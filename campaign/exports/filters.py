@@ -26,7 +26,15 @@ EXPORT_PERMISSION = "petitions.export_supporters"
 
 # Header names are fixed, not translated: mailing tools map columns by these names.
 CONTACT_COLUMNS = (
-    "name", "email", "country", "signed_at", "confirmed_at", "keep_updated", "consent_version", "language", "state",
+    "name",
+    "email",
+    "country",
+    "signed_at",
+    "confirmed_at",
+    "keep_updated",
+    "consent_version",
+    "language",
+    "state",
 )
 # The whole-list export for delivery carries no email addresses.
 DELIVERY_COLUMNS = tuple(c for c in CONTACT_COLUMNS if c != "email")
@@ -121,9 +129,7 @@ def start_of_day(day: date) -> datetime:
 
 def export_queryset(*, filters: ExportFilters):
     """The signatures an export contains, in a stable order. Never IP addresses or tokens."""
-    rows = Signature.objects.filter(
-        petition_id=filters.petition_id, state__in=filters.states, erased_at__isnull=True
-    )
+    rows = Signature.objects.filter(petition_id=filters.petition_id, state__in=filters.states, erased_at__isnull=True)
     if filters.contactable:
         # Only addresses proven by the confirmation email, whose owner asked for updates
         # (unsubscribing clears keep_updated).
@@ -159,5 +165,3 @@ def delivery_report(*, petition: Petition) -> dict:
         "countries": by_country,
         "as_of": timezone.now(),
     }
-
-

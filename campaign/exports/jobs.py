@@ -57,7 +57,9 @@ def export_prepare(*, filters: ExportFilters, chunk_size: int | None = None) -> 
     """Count the rows an export will have; nothing is written or recorded yet."""
     petition = Petition.objects.only("slug", "title").get(pk=filters.petition_id)
     return Export(
-        filters=filters, petition=petition, count=export_count(filters=filters),
+        filters=filters,
+        petition=petition,
+        count=export_count(filters=filters),
         chunk_size=chunk_size or writers.DEFAULT_CHUNK_SIZE,
     )
 
@@ -111,7 +113,7 @@ def _enqueue_job(job_id: int) -> None:
     def publish():
         try:
             dispatcher().send("campaign.petitions.tasks.run_export_job", job_id)
-        except Exception:  # the periodic purge re-enqueues queued jobs
+        except Exception:  # noqa: BLE001 - the periodic purge re-enqueues queued jobs
             logger.warning("Could not enqueue export job %s; the periodic sweep will.", job_id)
 
     transaction.on_commit(publish)
@@ -161,7 +163,7 @@ def export_job_run(*, job_id: int, chunk_size: int | None = None) -> str:
             os.replace(partial, final)
         finally:
             partial.unlink(missing_ok=True)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure fails the job; its type is logged, not its data
         ExportJob.objects.filter(pk=job_id).update(state=ExportJob.State.FAILED, finished_at=timezone.now())
         logger.error("Export job %s failed (%s).", job_id, type(exc).__name__)
         return "failed"
@@ -230,8 +232,10 @@ def export_files_withdraw(*, signature_ids: list[int]) -> int:
 def export_job_withdrawn(job: ExportJob) -> bool:
     """Whether the job's file was deleted before it expired (an erasure; see export_files_withdraw)."""
     return (
-        job.state == ExportJob.State.DONE and not job.file_path
-        and job.expires_at is not None and job.expires_at > timezone.now()
+        job.state == ExportJob.State.DONE
+        and not job.file_path
+        and job.expires_at is not None
+        and job.expires_at > timezone.now()
     )
 
 
@@ -257,7 +261,8 @@ def export_files_purge() -> dict[str, int]:
     # Files no job points to any more (a crash between writing and recording, or leftovers).
     directory = _export_dir()
     keep = set(
-        Job.objects.exclude(file_path="").filter(Q(expires_at__gt=now) | Q(expires_at__isnull=True))
+        Job.objects.exclude(file_path="")
+        .filter(Q(expires_at__gt=now) | Q(expires_at__isnull=True))
         .values_list("file_path", flat=True)
     )
     orphans = 0
@@ -278,5 +283,3 @@ def export_files_purge() -> dict[str, int]:
         _enqueue_job(job_id)
         requeued += 1
     return {"files_deleted": deleted, "jobs_failed": failed, "orphans_deleted": orphans, "jobs_requeued": requeued}
-
-

@@ -10,7 +10,8 @@ from . import jobs
     reject_on_worker_lost=True,
     soft_time_limit=jobs.JOB_TIME_LIMIT - 60,
     time_limit=jobs.JOB_TIME_LIMIT,
-    name="campaign.petitions.tasks.run_export_job")
+    name="campaign.petitions.tasks.run_export_job",
+)
 def run_export_job(job_id: int) -> str:
     """Write a large export's file; a repeat delivery finds the job claimed and does nothing."""
     return jobs.export_job_run(job_id=job_id)

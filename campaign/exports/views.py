@@ -4,7 +4,6 @@ Every view needs a staff login and petitions.export_supporters; a job and its fi
 visible to their owner only.
 """
 
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -61,28 +60,33 @@ STATE_LABELS = {
 
 class ExportForm(forms.Form):
     petition = forms.ModelChoiceField(
-        label=_("Petition"), queryset=Petition.objects.order_by("-is_featured", "title"), to_field_name="slug",
+        label=_("Petition"),
+        queryset=Petition.objects.order_by("-is_featured", "title"),
+        to_field_name="slug",
         empty_label=None,
     )
     audience = forms.ChoiceField(
         label=_("Who"), choices=AUDIENCE_CHOICES, initial="contactable", widget=forms.RadioSelect
     )
     states = forms.MultipleChoiceField(
-        label=_("Signature states"), initial=[State.CONFIRMED.value], widget=forms.CheckboxSelectMultiple,
+        label=_("Signature states"),
+        initial=[State.CONFIRMED.value],
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("A contact list only ever includes addresses confirmed by email."),
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
     since = forms.DateField(
-        label=_("Signed from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label=_("Signed from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=_("Signed until (inclusive)"), required=False,
+        label=_("Signed until (inclusive)"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Whole days in UTC."),
     )
-    file_format = forms.ChoiceField(
-        label=_("File"), choices=FORMAT_CHOICES, initial="csv", widget=forms.RadioSelect
-    )
+    file_format = forms.ChoiceField(label=_("File"), choices=FORMAT_CHOICES, initial="csv", widget=forms.RadioSelect)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,8 +187,13 @@ def job_detail(request, pk: int):
     percent = round(100 * job.rows_written / job.total_rows) if job.total_rows else 0
     working = job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING)
     context = _context(
-        request, title=_("Export #%(id)s") % {"id": job.pk}, job=job, percent=min(percent, 100),
-        working=working, expired=_expired(job), withdrawn=export_job_withdrawn(job),
+        request,
+        title=_("Export #%(id)s") % {"id": job.pk},
+        job=job,
+        percent=min(percent, 100),
+        working=working,
+        expired=_expired(job),
+        withdrawn=export_job_withdrawn(job),
     )
     return render(request, "exports/job.html", context)
 
@@ -209,7 +218,8 @@ def job_file(request, pk: int):
     export = Export(filters=filters, petition=job.petition, count=job.rows_written)
     response = FileResponse(
         open(path, "rb"),  # noqa: SIM115 - FileResponse closes the file once it is sent
-        as_attachment=True, filename=export.filename(when=job.finished_at),
+        as_attachment=True,
+        filename=export.filename(when=job.finished_at),
         content_type=export.content_type,
     )
     response["Cache-Control"] = "no-store"

@@ -176,9 +176,9 @@ class Export:
     def _copy(self, rows) -> Iterator[bytes]:
         """One COPY of these rows, in pieces of chunk_size rows."""
         connection = connections[rows.db]
-        sql, params = rows.values_list(*copy_cells(filters=self.filters)).query.get_compiler(
-            connection=connection
-        ).as_sql()
+        sql, params = (
+            rows.values_list(*copy_cells(filters=self.filters)).query.get_compiler(connection=connection).as_sql()
+        )
         # Each block is one row: the server sends one CopyData message per row, and psycopg
         # hands over one message at a time. Counting blocks counts rows, embedded line breaks
         # or not. A row ends in the LF of COPY's protocol; for Excel it must end in CRLF.
@@ -249,5 +249,3 @@ class Export:
         workbook.save(out)
         if on_progress:
             on_progress(self.rows_written)
-
-

@@ -32,7 +32,6 @@ State = Signature.State
 # arrived while it was rejected taken into account.
 
 
-
 def signatures_eligible(*, action: str, signatures: QuerySet) -> QuerySet:
     """The chosen signatures an action would change: what confirmation pages count."""
     rows = Signature.objects.filter(pk__in=signatures.order_by().values("pk"))
@@ -43,11 +42,15 @@ def signatures_eligible(*, action: str, signatures: QuerySet) -> QuerySet:
     if action == "restore":
         return rows.filter(state=State.REJECTED)
     if action == "resend":
-        return rows.filter(
-            confirmed_at__isnull=True,
-            erased_at__isnull=True,
-            email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE,
-        ).exclude(state=State.REJECTED).exclude(services.email_withheld())
+        return (
+            rows.filter(
+                confirmed_at__isnull=True,
+                erased_at__isnull=True,
+                email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE,
+            )
+            .exclude(state=State.REJECTED)
+            .exclude(services.email_withheld())
+        )
     if action == "erase":
         return rows.filter(erased_at__isnull=True)
     raise ValueError(f"unknown action {action!r}")
@@ -69,7 +72,11 @@ def signatures_reject(
 ) -> int:
     """Reject as spam: the signatures leave the public count. Returns how many changed."""
     return _act(
-        actor=actor, action="reject", signatures=signatures, filters=filters, reason=reason,
+        actor=actor,
+        action="reject",
+        signatures=signatures,
+        filters=filters,
+        reason=reason,
         change=lambda rows: rows.update(state_before_invalidation=F("state"), state=State.REJECTED),
     )
 
@@ -92,7 +99,10 @@ def signatures_clear(*, actor: AbstractBaseUser, signatures: QuerySet, filters: 
 def signatures_restore(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
     """Undo a rejection: back to the state before it (a restored row leaves its invalidation)."""
     return _act(
-        actor=actor, action="restore", signatures=signatures, filters=filters,
+        actor=actor,
+        action="restore",
+        signatures=signatures,
+        filters=filters,
         change=lambda rows: rows.update(state=RESTORED_STATE, state_before_invalidation="", invalidation=None),
     )
 

@@ -134,7 +134,9 @@ class SignatureAdmin(ReadOnlyAdmin):
     ]
     # The search box needs search_fields to show; get_search_results does the work.
     search_fields = ["name"]
-    search_help_text = _("A name or email address; @example.org for a whole domain; an IP address or a range such as 203.0.113.0/24.")
+    search_help_text = _(
+        "A name or email address; @example.org for a whole domain; an IP address or a range such as 203.0.113.0/24."
+    )
     list_per_page = 100
     list_max_show_all = 1000
     paginator = LargeTablePaginator
@@ -146,9 +148,24 @@ class SignatureAdmin(ReadOnlyAdmin):
     actions = ["reject_spam", "clear_suspicion", "restore", "resend_confirmation", "erase_personal_data"]
     fieldsets = [
         (None, {"fields": ["petition", "name", "email", "country", "language", "show_publicly", "keep_updated"]}),
-        (_("Moderation"), {"fields": ["state", "suspicion_display", "ip_address", "invalidation", "state_before_invalidation", "counted"]}),
+        (
+            _("Moderation"),
+            {
+                "fields": [
+                    "state",
+                    "suspicion_display",
+                    "ip_address",
+                    "invalidation",
+                    "state_before_invalidation",
+                    "counted",
+                ]
+            },
+        ),
         (_("Times"), {"fields": ["signed_at", "confirmed_at", "unsubscribed_at", "erased_at"]}),
-        (_("Email"), {"fields": ["email_state", "email_requests", "email_attempts", "email_sent_at", "consent_version"]}),
+        (
+            _("Email"),
+            {"fields": ["email_state", "email_requests", "email_attempts", "email_sent_at", "consent_version"]},
+        ),
     ]
     readonly_fields = ["suspicion_display", "state_before_invalidation", "counted", "signed_at"]
 
@@ -156,32 +173,44 @@ class SignatureAdmin(ReadOnlyAdmin):
     clear_suspicion = _confirmed_action("clear_suspicion", _("Clear suspicion (counts once confirmed)"), "moderate")
     restore = _confirmed_action("restore", _("Restore rejected signatures"), "moderate")
     resend_confirmation = _confirmed_action("resend_confirmation", _("Resend the confirmation email"), "moderate")
-    erase_personal_data = _confirmed_action("erase_personal_data", _("Erase personal data (keeps an anonymous row)"), "erase")
+    erase_personal_data = _confirmed_action(
+        "erase_personal_data", _("Erase personal data (keeps an anonymous row)"), "erase"
+    )
 
     ACTIONS = {
         "reject_spam": (
-            "reject", moderation_actions.signatures_reject,
+            "reject",
+            moderation_actions.signatures_reject,
             ngettext_lazy("Rejected %(count)d signature as spam.", "Rejected %(count)d signatures as spam.", "count"),
         ),
         "clear_suspicion": (
-            "clear", moderation_actions.signatures_clear,
-            ngettext_lazy("Cleared %(count)d suspicious signature.", "Cleared %(count)d suspicious signatures.", "count"),
+            "clear",
+            moderation_actions.signatures_clear,
+            ngettext_lazy(
+                "Cleared %(count)d suspicious signature.", "Cleared %(count)d suspicious signatures.", "count"
+            ),
         ),
         "restore": (
-            "restore", moderation_actions.signatures_restore,
+            "restore",
+            moderation_actions.signatures_restore,
             ngettext_lazy("Restored %(count)d rejected signature.", "Restored %(count)d rejected signatures.", "count"),
         ),
         "resend_confirmation": (
-            "resend", moderation_actions.signatures_resend,
+            "resend",
+            moderation_actions.signatures_resend,
             ngettext_lazy(
                 "Sending the confirmation email again to %(count)d signer.",
-                "Sending the confirmation email again to %(count)d signers.", "count",
+                "Sending the confirmation email again to %(count)d signers.",
+                "count",
             ),
         ),
         "erase_personal_data": (
-            "erase", moderation_actions.signatures_erase,
+            "erase",
+            moderation_actions.signatures_erase,
             ngettext_lazy(
-                "Erased the personal data of %(count)d signature.", "Erased the personal data of %(count)d signatures.", "count"
+                "Erased the personal data of %(count)d signature.",
+                "Erased the personal data of %(count)d signatures.",
+                "count",
             ),
         ),
     }
@@ -196,7 +225,9 @@ class SignatureAdmin(ReadOnlyAdmin):
 
     def has_erase_permission(self, request):
         # Irreversible, unlike every other action: administrators only.
-        return request.user.has_perm("petitions.moderate_signature") and request.user.has_perm("petitions.delete_signature")
+        return request.user.has_perm("petitions.moderate_signature") and request.user.has_perm(
+            "petitions.delete_signature"
+        )
 
     def get_search_results(self, request, queryset, search_term):
         # A NUL byte cannot reach PostgreSQL; nobody's name or address holds one.
@@ -262,7 +293,17 @@ def _looks_like_ip(term: str) -> bool:
 
 @admin.register(Invalidation)
 class InvalidationAdmin(ReadOnlyAdmin):
-    list_display = ["id", "reason", "state", "matched", "affected", "restored", "created_by", "created_at", "progress_link"]
+    list_display = [
+        "id",
+        "reason",
+        "state",
+        "matched",
+        "affected",
+        "restored",
+        "created_by",
+        "created_at",
+        "progress_link",
+    ]
     list_filter = ["state", "petition"]
     list_select_related = ["created_by"]
     readonly_fields = ["progress_link"]
@@ -326,7 +367,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
                 )
 
         return StreamingHttpResponse(
-            lines(), content_type="text/csv; charset=utf-8",
+            lines(),
+            content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
         )
 
@@ -334,5 +376,3 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 class _Echo:
     def write(self, value):
         return value
-
-

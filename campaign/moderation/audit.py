@@ -97,5 +97,3 @@ def selection_details(rows: QuerySet, filters: dict | None, reason: str = "") ->
 def single_petition(rows: QuerySet) -> Petition | None:
     petition_ids = list(rows.order_by().values_list("petition_id", flat=True).distinct()[:2])
     return Petition.objects.filter(pk=petition_ids[0]).first() if len(petition_ids) == 1 else None
-
-

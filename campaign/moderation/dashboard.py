@@ -30,7 +30,9 @@ def cached(key: str, compute):
 
 
 def dashboard_petitions() -> list[Petition]:
-    return list(Petition.objects.only("slug", "title", "signature_count", "goal").order_by("-is_featured", "-created_at"))
+    return list(
+        Petition.objects.only("slug", "title", "signature_count", "goal").order_by("-is_featured", "-created_at")
+    )
 
 
 def _rows(petition: Petition, since: datetime | None = None) -> QuerySet:
@@ -93,7 +95,9 @@ def top_sources(*, petition: Petition, since: datetime, limit: int = 10) -> dict
 
 def confirmation_rate(*, petition: Petition, since: datetime) -> dict:
     """Of those who signed since a moment, how many have confirmed so far."""
-    totals = _rows(petition, since).aggregate(signed=Count("pk"), confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)))
+    totals = _rows(petition, since).aggregate(
+        signed=Count("pk"), confirmed=Count("pk", filter=Q(confirmed_at__isnull=False))
+    )
     signed, confirmed = totals["signed"], totals["confirmed"]
     return {"signed": signed, "confirmed": confirmed, "percent": round(100 * confirmed / signed) if signed else None}
 
@@ -149,14 +153,16 @@ def chart_svg(*, series: list[dict], title: str) -> str:
         y = PLOT_BOTTOM - fraction * plot_height
         parts.append(f'<line x1="{PLOT_LEFT}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}" stroke="#dee2e6"/>')
         label = formats.number_format(round(top * fraction), force_grouping=True)
-        parts.append(f'<text x="{PLOT_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{COLOR_AXIS}" {font}>{label}</text>')
+        parts.append(
+            f'<text x="{PLOT_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{COLOR_AXIS}" {font}>{label}</text>'
+        )
     for i, row in enumerate(series):
         x = PLOT_LEFT + i * bar
         if row["signed"]:
             height = row["signed"] * scale
             parts.append(
                 f'<rect x="{x}" y="{PLOT_BOTTOM - height:.1f}" width="{max(1, bar - 1)}" height="{height:.1f}" fill="{COLOR_SIGNED}">'
-                f'<title>{escape(_chart_bar_label(row))}</title></rect>'
+                f"<title>{escape(_chart_bar_label(row))}</title></rect>"
             )
         if row["held"]:
             height = row["held"] * scale
@@ -167,7 +173,9 @@ def chart_svg(*, series: list[dict], title: str) -> str:
             parts.append(f'<line x1="{x}" y1="{PLOT_BOTTOM}" x2="{x}" y2="{PLOT_BOTTOM + 6}" stroke="{COLOR_AXIS}"/>')
             day = formats.date_format(row["hour"], "M j")
             parts.append(f'<text x="{x}" y="{PLOT_BOTTOM + 18}" fill="{COLOR_AXIS}" {font}>{escape(day)}</text>')
-    parts.append(f'<line x1="{PLOT_LEFT}" y1="{PLOT_BOTTOM}" x2="{width - 8}" y2="{PLOT_BOTTOM}" stroke="{COLOR_AXIS}"/>')
+    parts.append(
+        f'<line x1="{PLOT_LEFT}" y1="{PLOT_BOTTOM}" x2="{width - 8}" y2="{PLOT_BOTTOM}" stroke="{COLOR_AXIS}"/>'
+    )
     legend_y = CHART_HEIGHT - 14
     parts += [
         f'<rect x="{PLOT_LEFT}" y="{legend_y - 9}" width="10" height="10" fill="{COLOR_SIGNED}"/>',

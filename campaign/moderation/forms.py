@@ -25,14 +25,18 @@ class InvalidationForm(forms.Form):
 
     petition = forms.ModelChoiceField(Petition.objects.all(), label=_("Petition"), empty_label=None)
     ip = forms.CharField(
-        label=_("IP address or range"), required=False, max_length=50,
+        label=_("IP address or range"),
+        required=False,
+        max_length=50,
         help_text=_("One address (203.0.113.7) or a CIDR range (203.0.113.0/24)."),
     )
     email_domain = forms.CharField(
         label=_("Email domain"), required=False, max_length=253, help_text=_("For example example.org.")
     )
     name_pattern = forms.CharField(
-        label=_("Name pattern"), required=False, max_length=100,
+        label=_("Name pattern"),
+        required=False,
+        max_length=100,
         help_text=_("* stands for any characters, ? for one; case is ignored. For example: john smith*"),
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
@@ -101,4 +105,6 @@ class InvalidationApplyForm(InvalidationForm):
 class RejectForm(forms.Form):
     """The reason asked for on the confirmation page of "reject as spam"."""
 
-    reason = forms.CharField(label=_("Reason"), max_length=200, initial=_("spam"), help_text=_("Recorded in the audit log."))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=200, initial=_("spam"), help_text=_("Recorded in the audit log.")
+    )

@@ -37,7 +37,9 @@ def invalidations_scrub(*, signature_ids: list[int]) -> int:
     if not signature_ids:
         return 0
     chosen = Signature.objects.filter(pk__in=signature_ids)
-    for invalidation in Invalidation.objects.exclude(criteria__has_key="scrubbed").only("pk", "petition_id", "criteria"):
+    for invalidation in Invalidation.objects.exclude(criteria__has_key="scrubbed").only(
+        "pk", "petition_id", "criteria"
+    ):
         criteria = invalidation.criteria
         if not any(criteria.get(key) for key in PERSONAL_CRITERIA):
             continue
@@ -57,8 +59,16 @@ def invalidations_scrub(*, signature_ids: list[int]) -> int:
 
 # --- Bulk invalidation -------------------------------------------------------------------------
 
-def criteria_from(*, ip: str = "", email_domain: str = "", name_pattern: str = "", country: str = "",
-                  signed_from: datetime | None = None, signed_to: datetime | None = None) -> dict:
+
+def criteria_from(
+    *,
+    ip: str = "",
+    email_domain: str = "",
+    name_pattern: str = "",
+    country: str = "",
+    signed_from: datetime | None = None,
+    signed_to: datetime | None = None,
+) -> dict:
     """Criteria as stored on an Invalidation: JSON, only what was given."""
     criteria = {
         "ip": ip,
@@ -75,8 +85,8 @@ def _invalidation_candidates(petition_id: int, criteria: dict) -> QuerySet:
     if criteria.get("scrubbed"):
         # Its personal criteria were erased with a signer: what is left would match too much.
         return Signature.objects.none()
-    return Signature.objects.filter(petition_id=petition_id).filter(criteria_query(criteria)).exclude(
-        state=State.REJECTED
+    return (
+        Signature.objects.filter(petition_id=petition_id).filter(criteria_query(criteria)).exclude(state=State.REJECTED)
     )
 
 
@@ -97,7 +107,9 @@ def invalidation_preview(*, petition: Petition, criteria: dict, sample_size: int
         "by_state": by_state,
         "counted": rows.filter(counted=True).count(),
         "sample": list(
-            rows.order_by("-signed_at").only("name", "email", "country", "ip_address", "state", "signed_at")[:sample_size]
+            rows.order_by("-signed_at").only("name", "email", "country", "ip_address", "state", "signed_at")[
+                :sample_size
+            ]
         ),
     }
 
@@ -114,11 +126,18 @@ def invalidation_create(
         raise ValueError("an invalidation needs at least one criterion besides the petition")
     with transaction.atomic():
         invalidation = Invalidation.objects.create(
-            petition=petition, criteria=criteria, reason=reason, matched=matched, created_by=actor,
+            petition=petition,
+            criteria=criteria,
+            reason=reason,
+            matched=matched,
+            created_by=actor,
             heartbeat_at=timezone.now(),
         )
         audit_record(
-            actor=actor, action="invalidation_create", count=matched, petition=petition,
+            actor=actor,
+            action="invalidation_create",
+            count=matched,
+            petition=petition,
             details={"invalidation": invalidation.pk, "criteria": criteria_names(criteria), "reason": reason},
         )
         transaction.on_commit(lambda: _publish("campaign.petitions.tasks.apply_invalidation", invalidation.pk))
@@ -128,7 +147,7 @@ def invalidation_create(
 def _publish(task_name: str, invalidation_id: int) -> None:
     try:
         dispatcher().send(task_name, invalidation_id)
-    except Exception:  # the row says what is left to do; the sweeper resumes it
+    except Exception:  # noqa: BLE001 - the row says what is left to do; the sweeper resumes it
         logger.warning("Could not enqueue work for invalidation %s; the sweeper will resume it.", invalidation_id)
 
 
@@ -149,7 +168,9 @@ def _in_batches(next_batch, *, seconds: float) -> bool:
 def _finish(invalidation: Invalidation, from_state: str, to_state: str) -> bool:
     """Move the invalidation from `from_state` to `to_state` (once: a rerun finds it moved)
     and refresh it. True if this call moved it."""
-    if not Invalidation.objects.filter(pk=invalidation.pk, state=from_state).update(state=to_state, finished_at=timezone.now()):
+    if not Invalidation.objects.filter(pk=invalidation.pk, state=from_state).update(
+        state=to_state, finished_at=timezone.now()
+    ):
         return False
     invalidation.refresh_from_db()
     return True
@@ -180,7 +201,9 @@ def invalidation_apply(
             .exclude(state=State.REJECTED)
             .update(state_before_invalidation=F("state"), state=State.REJECTED, invalidation=invalidation)
         )
-        Invalidation.objects.filter(pk=invalidation.pk).update(affected=F("affected") + changed, heartbeat_at=timezone.now())
+        Invalidation.objects.filter(pk=invalidation.pk).update(
+            affected=F("affected") + changed, heartbeat_at=timezone.now()
+        )
         return True
 
     if _in_batches(reject_next_batch, seconds=seconds):
@@ -188,8 +211,11 @@ def invalidation_apply(
     with transaction.atomic():
         if _finish(invalidation, Invalidation.State.RUNNING, Invalidation.State.DONE):
             audit_record(
-                actor=invalidation.created_by, action="invalidation_done", count=invalidation.affected,
-                petition=invalidation.petition, details={"invalidation": invalidation.pk, "matched": invalidation.matched},
+                actor=invalidation.created_by,
+                action="invalidation_done",
+                count=invalidation.affected,
+                petition=invalidation.petition,
+                details={"invalidation": invalidation.pk, "matched": invalidation.matched},
             )
     return None
 
@@ -204,7 +230,10 @@ def invalidation_reverse(*, actor: AbstractBaseUser, invalidation_id: int) -> bo
         invalidation = Invalidation.objects.select_related("petition").get(pk=invalidation_id)
         to_restore = Signature.objects.filter(invalidation=invalidation, state=State.REJECTED).count()
         audit_record(
-            actor=actor, action="invalidation_reverse", count=to_restore, petition=invalidation.petition,
+            actor=actor,
+            action="invalidation_reverse",
+            count=to_restore,
+            petition=invalidation.petition,
             details={"invalidation": invalidation.pk, "reason": invalidation.reason},
         )
         transaction.on_commit(lambda: _publish("campaign.petitions.tasks.reverse_invalidation", invalidation_id))
@@ -223,10 +252,14 @@ def invalidation_reversal_apply(*, invalidation_id: int, batch_size: int = 1000,
         if not ids:
             return False
         batch = Signature.objects.filter(pk__in=ids, invalidation=invalidation)
-        restored = batch.filter(state=State.REJECTED).update(state=RESTORED_STATE, state_before_invalidation="", invalidation=None)
+        restored = batch.filter(state=State.REJECTED).update(
+            state=RESTORED_STATE, state_before_invalidation="", invalidation=None
+        )
         # Anything else linked was already changed by hand since; it only leaves the invalidation.
         batch.update(invalidation=None)
-        Invalidation.objects.filter(pk=invalidation.pk).update(restored=F("restored") + restored, heartbeat_at=timezone.now())
+        Invalidation.objects.filter(pk=invalidation.pk).update(
+            restored=F("restored") + restored, heartbeat_at=timezone.now()
+        )
         return True
 
     if _in_batches(restore_next_batch, seconds=seconds):
@@ -236,11 +269,16 @@ def invalidation_reversal_apply(*, invalidation_id: int, batch_size: int = 1000,
             # Whoever asked for the reversal (the task itself carries only the invalidation's id).
             request = (
                 AuditEntry.objects.filter(action="invalidation_reverse", details__invalidation=invalidation.pk)
-                .select_related("actor").order_by("-pk").first()
+                .select_related("actor")
+                .order_by("-pk")
+                .first()
             )
             audit_record(
-                actor=request.actor if request else None, action="invalidation_reversed", count=invalidation.restored,
-                petition=invalidation.petition, details={"invalidation": invalidation.pk},
+                actor=request.actor if request else None,
+                action="invalidation_reversed",
+                count=invalidation.restored,
+                petition=invalidation.petition,
+                details={"invalidation": invalidation.pk},
             )
     return False
 

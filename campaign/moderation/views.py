@@ -76,12 +76,23 @@ def dashboard_view(request):
             {
                 "label": label,
                 "since": now - span,
-                **dashboard.cached(f"sources:{key}:{name}", lambda span=span: dashboard.top_sources(petition=petition, since=now - span)),
+                **dashboard.cached(
+                    f"sources:{key}:{name}",
+                    lambda span=span: dashboard.top_sources(petition=petition, since=now - span),
+                ),
             }
             for name, label, span in windows
-        ] if can_moderate else [],
+        ]
+        if can_moderate
+        else [],
         rates=[
-            {"label": label, **dashboard.cached(f"rate:{key}:{name}", lambda span=span: dashboard.confirmation_rate(petition=petition, since=now - span))}
+            {
+                "label": label,
+                **dashboard.cached(
+                    f"rate:{key}:{name}",
+                    lambda span=span: dashboard.confirmation_rate(petition=petition, since=now - span),
+                ),
+            }
             for name, label, span in (
                 ("day", _("signed in the last 24 hours"), timedelta(days=1)),
                 ("week", _("signed in the last 7 days"), timedelta(days=7)),
@@ -102,7 +113,9 @@ def chart_view(request):
     days = _int_param(request, "days", 3, 1, 14)
     series = _series(petition, days) if petition else []
     title = ngettext("Signatures per hour, last day", "Signatures per hour, last %(days)d days", days) % {"days": days}
-    response = HttpResponse(dashboard.chart_svg(series=series, title=title), content_type="image/svg+xml; charset=utf-8")
+    response = HttpResponse(
+        dashboard.chart_svg(series=series, title=title), content_type="image/svg+xml; charset=utf-8"
+    )
     response["Cache-Control"] = "private, max-age=60"
     return response
 
@@ -151,8 +164,12 @@ def queue_view(request):
 
 def _criteria(data: dict) -> dict:
     return invalidations.criteria_from(
-        ip=data["ip"], email_domain=data["email_domain"], name_pattern=data["name_pattern"],
-        country=data["country"], signed_from=data["signed_from"], signed_to=data["signed_to"],
+        ip=data["ip"],
+        email_domain=data["email_domain"],
+        name_pattern=data["name_pattern"],
+        country=data["country"],
+        signed_from=data["signed_from"],
+        signed_to=data["signed_to"],
     )
 
 
@@ -226,7 +243,8 @@ def invalidation_detail(request, pk: int):
                 ("signed_to", _("Signed before")),
             )
             if invalidation.criteria.get(key)
-        ] + [
+        ]
+        + [
             (label, _("(removed when a signer's personal data was erased)"))
             for key, label in (
                 ("ip", _("IP address or range")),

@@ -89,8 +89,17 @@ def recipient_address(email: str, encoding: str) -> str:
 
 
 def _compose(
-    *, kind: str, petition: Petition, language: str, keep_updated: bool, to: str, first_name: str,
-    confirm_url: str, unsubscribe_url: str, html_values: dict | None = None, headers: dict | None = None,
+    *,
+    kind: str,
+    petition: Petition,
+    language: str,
+    keep_updated: bool,
+    to: str,
+    first_name: str,
+    confirm_url: str,
+    unsubscribe_url: str,
+    html_values: dict | None = None,
+    headers: dict | None = None,
 ) -> EmailMultiAlternatives:
     # Everything in the signer's language: the texts, and the links into the site.
     with translation.override(language):
@@ -135,12 +144,19 @@ def build_signature_email(signature: Signature) -> EmailMultiAlternatives | None
     language = email_language(signature)
     confirm_url, unsubscribe_url = _links(signature.pk, language)
     return _compose(
-        kind=kind, petition=signature.petition, language=language, keep_updated=signature.keep_updated,
-        to=signature.email, first_name=signature.first_name, confirm_url=confirm_url, unsubscribe_url=unsubscribe_url,
+        kind=kind,
+        petition=signature.petition,
+        language=language,
+        keep_updated=signature.keep_updated,
+        to=signature.email,
+        first_name=signature.first_name,
+        confirm_url=confirm_url,
+        unsubscribe_url=unsubscribe_url,
     )
 
 
 # --- Prepared messages: one render per kind of message, placeholders filled per signer --------
+
 
 @dataclass(frozen=True)
 class PreparedEmail:
@@ -176,16 +192,28 @@ def _template(kind: str, petition_id: int, title: str, slug: str, language: str,
     petition = Petition(pk=petition_id, title=title, slug=slug)
     p = _PLACEHOLDER
     message = _compose(
-        kind=kind, petition=petition, language=language, keep_updated=keep_updated,
-        to=f"{p['to']}@example.invalid", first_name=p["name"], confirm_url=p["confirm"], unsubscribe_url=p["unsub"],
-        html_values={"first_name": p["name_html"], "confirm_url": p["confirm_html"], "unsubscribe_url": p["unsub_html"]},
+        kind=kind,
+        petition=petition,
+        language=language,
+        keep_updated=keep_updated,
+        to=f"{p['to']}@example.invalid",
+        first_name=p["name"],
+        confirm_url=p["confirm"],
+        unsubscribe_url=p["unsub"],
+        html_values={
+            "first_name": p["name_html"],
+            "confirm_url": p["confirm_html"],
+            "unsubscribe_url": p["unsub_html"],
+        },
         headers={"Date": p["date"], "Message-ID": p["msgid"], "List-Unsubscribe": f"<{p['unsub_header']}>"},
     )
     data = message.message().as_bytes(linesep="\r\n")
     data = data.replace(f"{p['to']}@example.invalid".encode(), p["to"].encode())
     pieces = tuple(_SLOT_OF.get(part, part) for part in _SPLIT.split(data) if part)
     return _Template(
-        pieces=pieces, boundary=_BOUNDARY.search(data).group(1), eight_bit=b"Content-Transfer-Encoding: 7bit" not in data,
+        pieces=pieces,
+        boundary=_BOUNDARY.search(data).group(1),
+        eight_bit=b"Content-Transfer-Encoding: 7bit" not in data,
         from_addr=sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET),
     )
 
@@ -202,7 +230,12 @@ def prepared_signature_email(signature: Signature) -> PreparedEmail | None:
     with translation.override(language):
         title = petition.title  # in the signer's language, or English where it has none
     template = _template(
-        kind, petition.pk, title, petition.slug, language, signature.keep_updated,
+        kind,
+        petition.pk,
+        title,
+        petition.slug,
+        language,
+        signature.keep_updated,
         (settings.SITE_URL, settings.DEFAULT_FROM_EMAIL, settings.PETITION_CONFIRM_MAX_AGE, encoding),
     )
     to_addr = recipient_address(signature.email, encoding)
@@ -239,7 +272,9 @@ def is_transient(exc: BaseException) -> bool:
         return all(400 <= code < 500 for code, _msg in exc.recipients.values())
     if isinstance(exc, smtplib.SMTPResponseException):
         return 400 <= exc.smtp_code < 500
-    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, ConnectionError, OSError))
+    return isinstance(
+        exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, ConnectionError, OSError)
+    )
 
 
 def is_connection_failure(exc: BaseException) -> bool:

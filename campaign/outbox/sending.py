@@ -87,8 +87,12 @@ _connection_key = None
 
 def _settings_key() -> tuple:
     return (
-        settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER,
-        settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL,
+        settings.EMAIL_BACKEND,
+        settings.EMAIL_HOST,
+        settings.EMAIL_PORT,
+        settings.EMAIL_HOST_USER,
+        settings.EMAIL_USE_TLS,
+        settings.EMAIL_USE_SSL,
     )
 
 
@@ -255,7 +259,7 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
             for row in signatures[index:]:
                 put_back(row, unreachable.__cause__)
             break
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the row goes back with its error; the batch goes on
             put_back(signature, exc)
             if not is_connection_failure(exc):
                 failures_in_a_row = 0
@@ -263,8 +267,8 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
             # The server stalled or hung up on this message; the next one gets a fresh
             # connection, unless it keeps doing that.
             failures_in_a_row, failures = failures_in_a_row + 1, failures + 1
-            if (failures_in_a_row >= SICK_AFTER or failures >= SICK_PER_BATCH) and signatures[index + 1:]:
-                release(signatures[index + 1:], f"SMTP server failed {failures} messages of this batch")
+            if (failures_in_a_row >= SICK_AFTER or failures >= SICK_PER_BATCH) and signatures[index + 1 :]:
+                release(signatures[index + 1 :], f"SMTP server failed {failures} messages of this batch")
                 break
             continue
         failures_in_a_row = 0
@@ -280,8 +284,12 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
 
 
 def send_due(
-    *, batch_size: int = BATCH_SIZE, budget_seconds: float = 20.0, linger_seconds: float = 0.0,
-    on_full_batch=None, before_last_claim=None,
+    *,
+    batch_size: int = BATCH_SIZE,
+    budget_seconds: float = 20.0,
+    linger_seconds: float = 0.0,
+    on_full_batch=None,
+    before_last_claim=None,
 ) -> tuple[Outcome, bool]:
     """Send due emails batch by batch until none are left or the time budget is spent.
 

@@ -61,8 +61,16 @@ def signature_emails_claim(*, limit: int) -> list[Signature]:
         .filter(_email_due(timezone.now()))
         .select_related("petition")
         .only(
-            "name", "email", "language", "keep_updated", "state", "confirmed_at", "erased_at", "email_attempts",
-            "petition__title", "petition__slug",
+            "name",
+            "email",
+            "language",
+            "keep_updated",
+            "state",
+            "confirmed_at",
+            "erased_at",
+            "email_attempts",
+            "petition__title",
+            "petition__slug",
         )
         .order_by("email_due_at")[:limit]
     )
@@ -112,5 +120,3 @@ def outbox_overdue_count(*, limit: int = 1000) -> int:
     their worker died, or their retry came due and nobody was woken for it."""
     overdue = _email_due(timezone.now(), overdue_by=settings.PETITION_OUTBOX_GRACE_SECONDS)
     return len(Signature.objects.filter(overdue).values_list("pk", flat=True)[:limit])
-
-

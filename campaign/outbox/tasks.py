@@ -12,7 +12,13 @@ from . import sending, storage, wake
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90, name="campaign.petitions.tasks.send_signature_emails")
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+    name="campaign.petitions.tasks.send_signature_emails",
+)
 def send_signature_emails() -> dict:
     """Send the emails that are due, in batches over one connection, for as long as they
     keep coming (see wake.py and sending.send_due).
@@ -34,7 +40,12 @@ def send_signature_emails() -> dict:
     if outcome.retry_in:
         # Postponed emails are due again after their backoff: wake a sender then.
         send_signature_emails.apply_async(countdown=max(outcome.retry_in))
-    return {"sent": outcome.sent, "failed": outcome.failed, "postponed": outcome.postponed, "none": outcome.nothing_to_send}
+    return {
+        "sent": outcome.sent,
+        "failed": outcome.failed,
+        "postponed": outcome.postponed,
+        "none": outcome.nothing_to_send,
+    }
 
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=150, name="campaign.petitions.tasks.sweep_email_outbox")

@@ -37,7 +37,7 @@ def publish(*, first_in: bool | None = None) -> None:
             first_in = dispatcher().first_in(WAKE_KEY, WAKE_SECONDS)
         if first_in:
             dispatcher().send(SEND_TASK)
-    except Exception:  # the row is the outbox; the sweeper sends it later
+    except Exception:  # noqa: BLE001 - the row is the outbox; the sweeper sends it later
         logger.warning("Could not wake the email sender; the outbox sweeper will.")
 
 
@@ -52,5 +52,5 @@ def sender_stopping() -> None:
     """Called by a sender before its last claim: later signatures must wake another one."""
     try:
         cache.delete(WAKE_KEY)
-    except Exception:  # the flag expires by itself
+    except Exception:  # noqa: BLE001 - the flag expires by itself
         logger.warning("Could not clear the email sender's flag; it expires by itself.")

@@ -109,7 +109,7 @@ EMAIL_WITHHELD_REASONS = (str(Suspicion.RATE_IP), str(Suspicion.RATE_SUBNET))
 
 
 def over_limits(checks: list[tuple[str, int, str, int]], counts: list[int]) -> list[str]:
-    return [reason for (_key, _window, reason, limit), count in zip(checks, counts) if count > limit]
+    return [reason for (_key, _window, reason, limit), count in zip(checks, counts, strict=True) if count > limit]
 
 
 URL_PATTERN = re.compile(
@@ -122,6 +122,7 @@ ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
 
 def has_forbidden_chars(text: str) -> bool:
     return any(
-        unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") or (unicodedata.category(ch) == "Cf" and ch not in ALLOWED_FORMAT_CHARS)
+        unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
+        or (unicodedata.category(ch) == "Cf" and ch not in ALLOWED_FORMAT_CHARS)
         for ch in text
     )

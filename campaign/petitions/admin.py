@@ -24,5 +24,3 @@ class PetitionAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "signature_count", "goal", "is_open", "is_featured"]
     readonly_fields = ["signature_count", "count_updated_at", "created_at"]
     prepopulated_fields = {"slug": ["title"]}
-
-

@@ -15,7 +15,6 @@ from django.utils import translation
 from django_countries import countries
 
 
-
 @lru_cache(maxsize=1)
 def _collator() -> pyuca.Collator:
     """Loaded on first use (a second or so, reading the Unicode table): only web processes sort."""

@@ -9,13 +9,13 @@ from django import forms
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import cached_property
-from django.utils.translation import get_language, gettext, gettext_lazy as _
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
 from .abuse import URL_PATTERN, has_forbidden_chars
 from .countries import country_choices
 from .services import canonical_email
-
 
 NAME_MAX_LENGTH = 100
 NAME_TOO_LONG = _("Please shorten your name to 100 characters or fewer.")
@@ -23,7 +23,9 @@ NAME_FORBIDDEN_CHARS = _("Please use only letters, spaces and punctuation in you
 # Only plain addresses: a quoted local part or an RFC 2047 encoded word
 # ("=?utf-8?q?victim?="@example.net) is a distinct address to the duplicate rule, yet some
 # mail systems deliver it to the decoded one, so each variant would mail the same person.
-EMAIL_NOT_PLAIN = _("Please enter a plain email address, like name@example.org, without quotation marks or encoded text.")
+EMAIL_NOT_PLAIN = _(
+    "Please enter a plain email address, like name@example.org, without quotation marks or encoded text."
+)
 EMAIL_ERRORS = {
     "required": _("Please enter your email address."),
     "invalid": _("Please enter a valid email address, like name@example.org."),
@@ -101,11 +103,12 @@ class SignatureForm(forms.Form):
     country = SharedChoicesField(
         label=_("Country"),
         choices=country_choices_with_prompt("en"),
-        error_messages={"required": _("Please choose your country."), "invalid_choice": _("Please choose your country from the list.")},
+        error_messages={
+            "required": _("Please choose your country."),
+            "invalid_choice": _("Please choose your country from the list."),
+        },
     )
-    show_publicly = forms.BooleanField(
-        label=_("Show my first name and country among recent signers"), required=False
-    )
+    show_publicly = forms.BooleanField(label=_("Show my first name and country among recent signers"), required=False)
     keep_updated = forms.BooleanField(label=_("Keep me updated about this campaign"), required=False)
     # A honeypot: hidden from people and screen readers, filled in by naive bots.
     website = forms.CharField(

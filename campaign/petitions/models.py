@@ -11,7 +11,9 @@ from django_countries.fields import CountryField
 class Petition(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
-    text = models.TextField(_("petition text"), help_text=_("What supporters sign. Paragraphs separated by a blank line."))
+    text = models.TextField(
+        _("petition text"), help_text=_("What supporters sign. Paragraphs separated by a blank line.")
+    )
     goal = models.PositiveIntegerField(_("goal"), default=10000)
     is_open = models.BooleanField(_("open for signing"), default=True)
     is_featured = models.BooleanField(_("shown on the home page"), default=False)
@@ -91,7 +93,11 @@ class Signature(models.Model):
     email_due_at = models.DateTimeField(_("email due"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
     invalidation = models.ForeignKey(
-        "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures",
+        "Invalidation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signatures",
         verbose_name=_("invalidated by"),
     )
     state_before_invalidation = models.CharField(max_length=12, choices=State.choices, blank=True, editable=False)
@@ -107,11 +113,13 @@ class Signature(models.Model):
             models.Index(fields=["petition", "state"], name="signature_petition_state"),
             # The counter's two questions: what is confirmed but not counted, and the reverse.
             models.Index(
-                fields=["petition"], name="signature_to_count",
+                fields=["petition"],
+                name="signature_to_count",
                 condition=Q(state="confirmed", counted=False),
             ),
             models.Index(
-                fields=["petition"], name="signature_to_uncount",
+                fields=["petition"],
+                name="signature_to_uncount",
                 condition=Q(counted=True) & ~Q(state="confirmed"),
             ),
             # The sender's and the sweeper's question: what is due, oldest first.

@@ -8,7 +8,6 @@ from django.db import connection
 from .countries import country_name
 from .models import Petition, Signature
 
-
 # The reads behind every home page view, signature and count poll of a surge are written in
 # SQL: compiling them with the ORM costs several times the CPU of running them.
 _PETITION = Petition._meta.db_table
@@ -73,7 +72,10 @@ def signatures_recent_public(*, petition: Petition, limit: int = 10) -> list[dic
     """Recent signers who chose to be shown: first name and country only."""
     rows = (
         Signature.objects.filter(
-            petition=petition, show_publicly=True, state=Signature.State.CONFIRMED, erased_at__isnull=True,
+            petition=petition,
+            show_publicly=True,
+            state=Signature.State.CONFIRMED,
+            erased_at__isnull=True,
             # Redundant with the state, but it lets the index skip the unconfirmed rows, which
             # sort first in a descending index (a million of them, during a surge).
             confirmed_at__isnull=False,
@@ -83,4 +85,3 @@ def signatures_recent_public(*, petition: Petition, limit: int = 10) -> list[dic
     )
     # The country's name in the page's language (Kazakh included, which django-countries lacks).
     return [{"first_name": name.split()[0] if name else "", "country": country_name(code)} for name, code in rows]
-

@@ -39,7 +39,9 @@ def canonical_email(email: str) -> str:
 def petition_seed(*, slug: str, title: str, text: str, goal: int, translations: dict[str, dict[str, str]]) -> bool:
     """Create the campaign's petition if it is missing; never overwrite edits. A translation is
     filled in only where it is empty and the English text is still the one it translates."""
-    columns = {f"{field}_{language}": value for language, texts in translations.items() for field, value in texts.items()}
+    columns = {
+        f"{field}_{language}": value for language, texts in translations.items() for field, value in texts.items()
+    }
     petition, created = Petition.objects.get_or_create(
         slug=slug, defaults={"title_en": title, "text_en": text, **columns, "goal": goal, "is_featured": True}
     )
@@ -82,11 +84,16 @@ def signature_emails_request(queryset) -> int:
     email a sender is sending this moment is left alone: that email is the one asked for (and
     if this attempt fails, it is tried again).
     """
-    eligible = queryset.filter(email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE, erased_at__isnull=True).exclude(
-        state=State.REJECTED
-    ).exclude(email_withheld())
+    eligible = (
+        queryset.filter(email_requests__lt=settings.PETITION_MAX_EMAILS_PER_SIGNATURE, erased_at__isnull=True)
+        .exclude(state=State.REJECTED)
+        .exclude(email_withheld())
+    )
     return _update_unless_being_sent(
-        eligible, email_state=EmailState.PENDING, email_requests=F("email_requests") + 1, email_due_at=timezone.now(),
+        eligible,
+        email_state=EmailState.PENDING,
+        email_requests=F("email_requests") + 1,
+        email_due_at=timezone.now(),
         email_attempts=0,
     )
 
@@ -196,7 +203,9 @@ def signature_create(
         # Signed before (possibly a split second ago, in a concurrent request).
         wake = bool(signature_emails_request(Signature.objects.filter(petition=petition, email_canonical=canonical)))
     transaction.on_commit(
-        lambda: _after_signing(signature_id=signature.pk if inserted else None, checks=checks, reasons=reasons, wake=wake)
+        lambda: _after_signing(
+            signature_id=signature.pk if inserted else None, checks=checks, reasons=reasons, wake=wake
+        )
     )
 
 
@@ -219,13 +228,15 @@ def _after_signing(*, signature_id: int | None, checks: list, reasons: list[str]
         else:
             counts = abuse.count_events(counters)
     except Exception:  # noqa: BLE001 - sign anyway, unchecked; the row is the outbox, the sweeper sends it
-        logger.warning("Rate limits skipped%s: the cache is unreachable.", " and the email sender not woken" if wake else "")
+        logger.warning(
+            "Rate limits skipped%s: the cache is unreachable.", " and the email sender not woken" if wake else ""
+        )
         first_in = dispatcher().first_in_unknown() if wake else None
     held = abuse.over_limits(checks, counts)
     if held and signature_id is not None:
         try:
             signature_hold(signature_id=signature_id, reasons=reasons + held, wait=False)
-        except Exception:  # noqa: BLE001 - the signature stands, unheld; never a 500 after it is kept
+        except Exception:  # the signature stands, unheld; never a 500 after it is kept
             logger.exception("Could not hold signature %s for review.", signature_id)
     if wake:
         outbox_wake.publish(first_in=first_in)
@@ -296,7 +307,10 @@ def signature_held_emails_send(*, signature_ids: list[int]) -> int:
     those never emailed, not confirmed, not erased and no longer held. Returns how many."""
     count = (
         Signature.objects.filter(
-            pk__in=signature_ids, email_state=EmailState.NONE, email_sent_at__isnull=True, confirmed_at__isnull=True,
+            pk__in=signature_ids,
+            email_state=EmailState.NONE,
+            email_sent_at__isnull=True,
+            confirmed_at__isnull=True,
             erased_at__isnull=True,
         )
         .exclude(state__in=[State.SUSPICIOUS, State.REJECTED])
@@ -323,6 +337,7 @@ def signature_unsubscribe(*, signature_id: int) -> bool:
 
 def signature_counts_schedule() -> None:
     """Ask for a count update soon, at most one request every few seconds however busy."""
+
     def publish():
         try:
             dispatch = dispatcher()
@@ -344,7 +359,9 @@ def _count_batch(petition_id: int, batch_size: int) -> int:
         to_uncount = list(
             rows.filter(counted=True).exclude(state=State.CONFIRMED).values_list("pk", flat=True)[:batch_size]
         )
-        added = rows.filter(pk__in=to_count, state=State.CONFIRMED, counted=False).update(counted=True) if to_count else 0
+        added = (
+            rows.filter(pk__in=to_count, state=State.CONFIRMED, counted=False).update(counted=True) if to_count else 0
+        )
         removed = (
             rows.filter(pk__in=to_uncount, counted=True).exclude(state=State.CONFIRMED).update(counted=False)
             if to_uncount

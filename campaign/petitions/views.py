@@ -6,7 +6,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_safe, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from . import selectors, services
 from .abuse import client_ip
@@ -31,7 +31,9 @@ def sign_form_for(request, petition: Petition, data=None, country: str | None = 
     action = reverse_lazy("petitions:sign", kwargs={"slug": petition.slug})
     if data is not None:
         return SignatureForm(data, action=action)
-    return SignatureForm(action=action, initial={"country": country_from_language(request) if country is None else country})
+    return SignatureForm(
+        action=action, initial={"country": country_from_language(request) if country is None else country}
+    )
 
 
 def _link_problem(request, *, expired: bool, status: int, unsubscribe: bool = False, petition: Petition | None = None):
@@ -99,7 +101,9 @@ def confirm(request, token):
         services.signature_confirm(signature_id=signature_id)
         return redirect("petitions:confirmed", slug=signature.petition.slug)
     return render(
-        request, "petitions/confirm.html", {"petition": signature.petition, "already": signature.confirmed_at is not None}
+        request,
+        "petitions/confirm.html",
+        {"petition": signature.petition, "already": signature.confirmed_at is not None},
     )
 
 

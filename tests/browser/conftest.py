@@ -78,11 +78,13 @@ def browse(chromium_path, _chromium, live_server):
         # A resource the CSP refuses is never requested, so it is caught here, as the browser's complaint.
         context.on(
             "console",
-            lambda message: tab.errors.append(f"{message.location['url']}: {message.text}")
-            if message.type == "error"
-            else None,
+            lambda message: (
+                tab.errors.append(f"{message.location['url']}: {message.text}") if message.type == "error" else None
+            ),
         )
-        context.on("weberror", lambda error: tab.errors.append(f"{error.page.url if error.page else ''}: {error.error}"))
+        context.on(
+            "weberror", lambda error: tab.errors.append(f"{error.page.url if error.page else ''}: {error.error}")
+        )
         return tab
 
     yield open_tab

@@ -76,7 +76,12 @@ def test_moderator_rejects_spam_in_the_admin_and_the_public_count_drops(site, br
 
 def test_organizer_downloads_an_export_holding_the_expected_rows(site, browse, live_server):
     SignatureFactory(
-        petition=site, confirmed=True, keep_updated=True, name="Aigerim Bekova", email="aigerim@example.org", country="KZ"
+        petition=site,
+        confirmed=True,
+        keep_updated=True,
+        name="Aigerim Bekova",
+        email="aigerim@example.org",
+        country="KZ",
     )
     SignatureFactory(petition=site, confirmed=True, keep_updated=False)  # did not ask to be contacted
     SignatureFactory(petition=site, keep_updated=True)  # never confirmed the address

@@ -67,7 +67,10 @@ def test_confirmation_page_does_not_claim_who_is_still_detained(client, seeded):
     from tests.factories import SignatureFactory
 
     signature = SignatureFactory(petition=seeded)
-    response = client.post(reverse("petitions:confirm", kwargs={"token": tokens.confirm_token_make(signature_id=signature.pk)}), follow=True)
+    response = client.post(
+        reverse("petitions:confirm", kwargs={"token": tokens.confirm_token_make(signature_id=signature.pk)}),
+        follow=True,
+    )
     text = visible(html_lib.unescape(response.content.decode()))
     assert "Your signature is confirmed" in text
     assert "still detained" not in text
@@ -120,7 +123,7 @@ def test_home_page_share_tags_repeat_its_headline(client, seeded):
 def test_share_image_is_drawn_from_the_headline():
     from campaign.content import share_image
 
-    assert share_image.HEADLINE == seed_data.CAMPAIGN["title"]
+    assert seed_data.CAMPAIGN["title"] == share_image.HEADLINE
     assert "arbitrarily detained" in share_image.HEADLINE and "fair trial" in share_image.HEADLINE
     assert "not affiliated with Amnesty International or the European Parliament" in share_image.FOOTNOTE
 
@@ -155,7 +158,7 @@ def test_the_press_release_is_labelled_as_a_press_release_not_the_resolution(cli
 
 def test_the_international_investigation_is_a_call_on_the_eu_and_the_international_community(client, seeded):
     demands = page(client, "content:demands")
-    europarl = demands[demands.index(">European Parliament</h2>"):]
+    europarl = demands[demands.index(">European Parliament</h2>") :]
     heading = europarl.index("To the EU and the international community")
     investigation = europarl.index("international investigation into the crimes committed")
     assert heading < investigation
@@ -192,7 +195,7 @@ def test_csto_members_and_timing_are_stated(client, seeded):
 
 def test_ep_quote_is_captioned_as_the_press_release_it_comes_from(client, seeded):
     home = page(client, "content:home")
-    figure = [f for f in re.findall(r"<figure.*?</figure>", home, re.S) if "overly broad" in f][0]
+    figure = next(f for f in re.findall(r"<figure.*?</figure>", home, re.S) if "overly broad" in f)
     caption = visible(re.search(r"<figcaption.*?</figcaption>", figure, re.S).group(0))
     assert "press release of 20 January 2022" in caption
     assert "not to bring terrorism charges against protesters" not in caption
@@ -200,7 +203,10 @@ def test_ep_quote_is_captioned_as_the_press_release_it_comes_from(client, seeded
 
 def test_the_2020_assembly_law_is_dated(client, seeded):
     home = visible(page(client, "content:home"))
-    assert "as of January 2022, protests held without official permission were illegal there, even after a 2020 law" in home
+    assert (
+        "as of January 2022, protests held without official permission were illegal there, even after a 2020 law"
+        in home
+    )
 
 
 @pytest.mark.parametrize("name", PUBLIC)

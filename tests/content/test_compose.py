@@ -25,8 +25,18 @@ TO_JSON = "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdo
 def compose_config(directory: Path = BASE_DIR, **env: str) -> subprocess.CompletedProcess:
     clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"), **env}
     return subprocess.run(
-        ["docker-compose", "--project-directory", str(directory), "-f", str(directory / "docker-compose.yml"), "config"],
-        env=clean, capture_output=True, text=True, timeout=60,
+        [
+            "docker-compose",
+            "--project-directory",
+            str(directory),
+            "-f",
+            str(directory / "docker-compose.yml"),
+            "config",
+        ],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -37,7 +47,9 @@ def resolved(directory: Path = BASE_DIR, **env: str) -> dict:
     result = compose_config(directory, **env)
     assert result.returncode == 0, result.stderr
     interpreter = Path(executable).read_text().splitlines()[0].removeprefix("#!").split()
-    parsed = subprocess.run([*interpreter, "-c", TO_JSON], input=result.stdout, capture_output=True, text=True, check=True)
+    parsed = subprocess.run(
+        [*interpreter, "-c", TO_JSON], input=result.stdout, capture_output=True, text=True, check=True
+    )
     return json.loads(parsed.stdout)
 
 
@@ -151,11 +163,21 @@ def test_gunicorn_is_reachable_only_from_this_host(compose):
 
 def django_starts(environment: dict) -> subprocess.CompletedProcess:
     """Start Django's settings in a fresh process with a service's environment, as its container would."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DJANGO_SETTINGS_MODULE": "campaign.settings",
-           "PYTHONDONTWRITEBYTECODE": "1", **{key: str(value) for key, value in environment.items()}}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "campaign.settings",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **{key: str(value) for key, value in environment.items()},
+    }
     env["MEDIA_ROOT"] = "/tmp"
-    return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_stack_as_shipped_has_no_mail_route_and_refuses_to_start(compose):
@@ -168,7 +190,9 @@ def test_the_stack_as_shipped_has_no_mail_route_and_refuses_to_start(compose):
 
 
 def test_the_stack_starts_with_the_mail_provider_the_operator_names():
-    environment = resolved(SECRET_KEY="compose-test-secret", EMAIL_URL="smtp+tls://relay.example.net:587")["services"]["web"]["environment"]
+    environment = resolved(SECRET_KEY="compose-test-secret", EMAIL_URL="smtp+tls://relay.example.net:587")["services"][
+        "web"
+    ]["environment"]
     assert environment["EMAIL_URL"] == "smtp+tls://relay.example.net:587"
     started = django_starts(environment)
     assert started.returncode == 0, started.stderr
@@ -207,8 +231,13 @@ def test_pin_images_pins_each_image_to_the_digest_its_registry_serves(tmp_path):
     (bin_dir / "docker").chmod(0o755)
     env = {"PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
     for _twice in range(2):  # pinning again replaces the digest rather than appending another
-        run = subprocess.run(["sh", str(BASE_DIR / "scripts" / "pin-images.sh"), str(tmp_path)], env=env,
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run(
+            ["sh", str(BASE_DIR / "scripts" / "pin-images.sh"), str(tmp_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert run.returncode == 0, run.stderr
     images = pulled_images(resolved(tmp_path, SECRET_KEY="compose-test-secret"), tmp_path / "Dockerfile")
     before = pulled_images(resolved(SECRET_KEY="compose-test-secret"), BASE_DIR / "Dockerfile")

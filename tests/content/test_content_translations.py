@@ -25,10 +25,13 @@ def organizer(db, settings):
     return UserFactory(username="organizer", groups=["Organizer"])
 
 
-@pytest.mark.parametrize("language, translated", [
-    ("ru", "Немедленно и безоговорочно освободить всех, кто был произвольно задержан."),
-    ("kk", "Негізсіз ұсталғандардың бәрін дереу әрі ешбір шартсыз босату."),
-])
+@pytest.mark.parametrize(
+    "language, translated",
+    [
+        ("ru", "Немедленно и безоговорочно освободить всех, кто был произвольно задержан."),
+        ("kk", "Негізсіз ұсталғандардың бәрін дереу әрі ешбір шартсыз босату."),
+    ],
+)
 def test_a_demand_reads_in_the_pages_language(client, seeded, language, translated):
     page = client.get(url("content:demands", language)).content.decode()
     assert translated in page
@@ -36,7 +39,9 @@ def test_a_demand_reads_in_the_pages_language(client, seeded, language, translat
 
 
 @pytest.mark.parametrize("language, note", [("ru", "ещё не переведено"), ("kk", "әлі аударылмаған")])
-def test_a_missing_translation_shows_the_english_text_marked_as_english_and_not_yet_translated(client, seeded, language, note):
+def test_a_missing_translation_shows_the_english_text_marked_as_english_and_not_yet_translated(
+    client, seeded, language, note
+):
     Demand.objects.filter(key="amnesty-release").update(**{f"text_{language}": ""})
     page = client.get(url("content:demands", language)).content.decode()
     item = re.search(r'<li id="demand-amnesty-release".*?</li>', page, re.S).group(0)
@@ -50,14 +55,21 @@ def test_a_missing_translation_shows_the_english_text_marked_as_english_and_not_
     assert "untranslated" not in client.get(url("content:demands", "en")).content.decode()
 
 
-@pytest.mark.parametrize("language, label, translated", [
-    ("ru", "Перевод кампании", "Парламент настоятельно призывает власти Казахстана уважать права человека"),
-    ("kk", "Науқанның аудармасы", "Парламент Қазақстан билігін адам құқықтары мен негізгі бостандықтарды"),
-])
-def test_a_quotation_stays_in_english_with_the_campaigns_translation_labelled_beside_it(client, seeded, language, label, translated):
+@pytest.mark.parametrize(
+    "language, label, translated",
+    [
+        ("ru", "Перевод кампании", "Парламент настоятельно призывает власти Казахстана уважать права человека"),
+        ("kk", "Науқанның аудармасы", "Парламент Қазақстан билігін адам құқықтары мен негізгі бостандықтарды"),
+    ],
+)
+def test_a_quotation_stays_in_english_with_the_campaigns_translation_labelled_beside_it(
+    client, seeded, language, label, translated
+):
     quote = Quote.objects.get(key="europarl-release")
     page = client.get(url("content:home", language)).content.decode()
-    figure = re.search(r'<figure class="quote">(?:(?!</figure>).)*?' + re.escape(quote.text[:40]) + r".*?</figure>", page, re.S).group(0)
+    figure = re.search(
+        r'<figure class="quote">(?:(?!</figure>).)*?' + re.escape(quote.text[:40]) + r".*?</figure>", page, re.S
+    ).group(0)
     assert f'<blockquote class="blockquote" lang="en"><p>{quote.text}</p></blockquote>' in figure
     assert re.search(rf'<p class="quote-translation"><span [^>]*>{label}</span> {translated}', figure)
     english = client.get(url("content:home", "en")).content.decode()
@@ -68,7 +80,11 @@ def test_the_seed_brings_the_translation_of_an_untouched_row_up_to_date_and_keep
     seed_campaign()
     Demand.objects.filter(key="europarl-reforms").update(text_kk="Біздің өз аудармамыз.")
     newer = {
-        key: ({**by_language, "ru": {"text": "Более новый перевод."}, "kk": {"text": "Жаңарақ аударма."}} if key in ("amnesty-release", "europarl-reforms") else by_language)
+        key: (
+            {**by_language, "ru": {"text": "Более новый перевод."}, "kk": {"text": "Жаңарақ аударма."}}
+            if key in ("amnesty-release", "europarl-reforms")
+            else by_language
+        )
         for key, by_language in seed_translations.DEMANDS.items()
     }
     monkeypatch.setattr(seed_translations, "DEMANDS", newer)
@@ -88,7 +104,9 @@ def _admin_row(page: str, text: str) -> str:
     return next(row for row in re.findall(r"<tr.*?</tr>", page, re.S) if text in row)
 
 
-def test_the_admin_shows_which_translations_are_missing_outdated_or_reviewed_and_filters_by_them(client, seeded, organizer):
+def test_the_admin_shows_which_translations_are_missing_outdated_or_reviewed_and_filters_by_them(
+    client, seeded, organizer
+):
     client.force_login(organizer)
     changelist = reverse("admin:content_demand_changelist")
     row = _admin_row(client.get(changelist).content.decode(), "Make urgent reforms")
@@ -96,9 +114,16 @@ def test_the_admin_shows_which_translations_are_missing_outdated_or_reviewed_and
 
     demand = Demand.objects.get(key="europarl-reforms")
     form = {
-        "campaign": demand.campaign_id, "key": demand.key, "organisation": demand.organisation, "addressee": demand.addressee,
-        "source": demand.source_id, "position": demand.position,
-        "text_en": "Make urgent reforms to fight corruption.", "text_ru": demand.text_ru, "text_kk": "", "reviewed_ru": "on",
+        "campaign": demand.campaign_id,
+        "key": demand.key,
+        "organisation": demand.organisation,
+        "addressee": demand.addressee,
+        "source": demand.source_id,
+        "position": demand.position,
+        "text_en": "Make urgent reforms to fight corruption.",
+        "text_ru": demand.text_ru,
+        "text_kk": "",
+        "reviewed_ru": "on",
     }
     assert client.post(reverse("admin:content_demand_change", args=[demand.pk]), form).status_code == 302
 
@@ -119,14 +144,22 @@ def test_the_admin_shows_which_translations_are_missing_outdated_or_reviewed_and
     assert re.search(r'class="translation-current">translated, reviewed<', row)
 
 
-def test_a_translation_saved_in_the_admin_shows_at_once_on_the_cached_home_page(client, seeded, organizer, django_capture_on_commit_callbacks):
+def test_a_translation_saved_in_the_admin_shows_at_once_on_the_cached_home_page(
+    client, seeded, organizer, django_capture_on_commit_callbacks
+):
     assert "Привлечь к ответственности любого полицейского" in client.get(url("content:home", "ru")).content.decode()
     client.force_login(organizer)
     demand = Demand.objects.get(key="amnesty-accountability")
     form = {
-        "campaign": demand.campaign_id, "key": demand.key, "organisation": demand.organisation, "addressee": demand.addressee,
-        "source": demand.source_id, "position": demand.position,
-        "text_en": demand.text_en, "text_ru": "Привлечь к ответственности виновных в нарушениях.", "text_kk": demand.text_kk,
+        "campaign": demand.campaign_id,
+        "key": demand.key,
+        "organisation": demand.organisation,
+        "addressee": demand.addressee,
+        "source": demand.source_id,
+        "position": demand.position,
+        "text_en": demand.text_en,
+        "text_ru": "Привлечь к ответственности виновных в нарушениях.",
+        "text_kk": demand.text_kk,
     }
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("admin:content_demand_change", args=[demand.pk]), form).status_code == 302

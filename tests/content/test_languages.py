@@ -69,10 +69,15 @@ def test_the_switcher_works_as_a_plain_form_and_root_remembers_the_choice(client
 def public_pages(petition, signature) -> dict[str, tuple[str, dict]]:
     slug = {"slug": petition.slug}
     return {
-        "home": ("content:home", {}), "demands": ("content:demands", {}), "timeline": ("content:timeline", {}),
-        "sources": ("content:sources", {}), "privacy": ("content:privacy", {}),
-        "sign": ("petitions:sign", slug), "thanks": ("petitions:thanks", slug),
-        "confirmed": ("petitions:confirmed", slug), "resend": ("petitions:resend", slug),
+        "home": ("content:home", {}),
+        "demands": ("content:demands", {}),
+        "timeline": ("content:timeline", {}),
+        "sources": ("content:sources", {}),
+        "privacy": ("content:privacy", {}),
+        "sign": ("petitions:sign", slug),
+        "thanks": ("petitions:thanks", slug),
+        "confirmed": ("petitions:confirmed", slug),
+        "resend": ("petitions:resend", slug),
         "confirm": ("petitions:confirm", {"token": confirm_token_make(signature_id=signature.pk)}),
         "unsubscribe": ("petitions:unsubscribe", {"token": unsubscribe_token_make(signature_id=signature.pk)}),
         "broken link": ("petitions:confirm", {"token": "not-a-token"}),
@@ -105,8 +110,12 @@ def test_form_errors_are_in_russian(client, seeded):
     response = client.post(url("petitions:sign", "ru", slug=seeded.slug), {"name": "", "email": "nope", "country": ""})
     assert response.status_code == 400
     html = response.content.decode()
-    for message in ("Исправьте, пожалуйста, отмеченные ниже поля", "Укажите имя и фамилию.",
-                    "Укажите правильный адрес электронной почты, например name@example.org.", "Выберите страну."):
+    for message in (
+        "Исправьте, пожалуйста, отмеченные ниже поля",
+        "Укажите имя и фамилию.",
+        "Укажите правильный адрес электронной почты, например name@example.org.",
+        "Выберите страну.",
+    ):
         assert message in html
     assert "Please" not in html
 
@@ -120,7 +129,9 @@ def test_form_errors_are_in_russian(client, seeded):
         ("kk", "Қазақстан", "Әзірбайжан", "Багам аралдары"),
     ],
 )
-def test_the_country_list_is_in_the_page_language_and_its_alphabetical_order(client, seeded, language, kazakhstan, before, after):
+def test_the_country_list_is_in_the_page_language_and_its_alphabetical_order(
+    client, seeded, language, kazakhstan, before, after
+):
     html = client.get(url("petitions:sign", language, slug=seeded.slug)).content.decode()
     names = re.findall(r'<option value="[A-Z]{2}"[^>]*>([^<]+)</option>', html)
     assert len(names) == 249 and kazakhstan in names
@@ -164,8 +175,10 @@ def test_a_signer_gets_the_email_and_its_links_in_the_language_they_signed_in(
 ):
     subject, greeting, button = SIGNERS[language]
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url("petitions:sign", language, slug=seeded.slug),
-                    {"name": "Жанна Өмірбекова", "email": "zhanna@example.org", "country": "KZ"})
+        client.post(
+            url("petitions:sign", language, slug=seeded.slug),
+            {"name": "Жанна Өмірбекова", "email": "zhanna@example.org", "country": "KZ"},
+        )
     assert Signature.objects.get().language == language
     [message] = mail.outbox
     html = message.alternatives[0][0]
@@ -202,8 +215,20 @@ def test_a_stored_language_the_site_no_longer_offers_gets_english_links(seeded):
 # Names that read the same in every language, and the words of Latin-script terms the
 # translations keep (cookie, IP, GDPR, an example address).
 LATIN_ALLOWED = {
-    "Amnesty", "International", "WhatsApp", "Telegram", "Bluesky", "Facebook", "English",
-    "cookie", "Cookie", "IP", "GDPR", "name", "example", "org",
+    "Amnesty",
+    "International",
+    "WhatsApp",
+    "Telegram",
+    "Bluesky",
+    "Facebook",
+    "English",
+    "cookie",
+    "Cookie",
+    "IP",
+    "GDPR",
+    "name",
+    "example",
+    "org",
     "AP",  # the Associated Press, named in a source's description
 }
 
@@ -231,7 +256,9 @@ class _Text(html.parser.HTMLParser):
         for name in ("alt", "title", "aria-label", "placeholder"):
             if attrs.get(name):
                 self.parts.append(attrs[name])
-        if tag == "meta" and (attrs.get("name", "") + attrs.get("property", "")).endswith(("description", "title", "site_name", "image:alt")):
+        if tag == "meta" and (attrs.get("name", "") + attrs.get("property", "")).endswith(
+            ("description", "title", "site_name", "image:alt")
+        ):
             self.parts.append(attrs.get("content", ""))
         if tag == "input" and attrs.get("type") == "submit":
             self.parts.append(attrs.get("value", ""))
@@ -261,9 +288,16 @@ def english_words(page: str, content: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("language", ["ru", "kk"])
-def test_no_english_word_is_left_on_a_russian_or_kazakh_page(client, seeded, language, django_capture_on_commit_callbacks):
-    signature = SignatureFactory(petition=seeded, name="Aigerim Bekova", show_publicly=True,
-                                 state=Signature.State.CONFIRMED, confirmed_at="2026-01-02T00:00:00Z")
+def test_no_english_word_is_left_on_a_russian_or_kazakh_page(
+    client, seeded, language, django_capture_on_commit_callbacks
+):
+    signature = SignatureFactory(
+        petition=seeded,
+        name="Aigerim Bekova",
+        show_publicly=True,
+        state=Signature.State.CONFIRMED,
+        confirmed_at="2026-01-02T00:00:00Z",
+    )
     content = not_for_translation(language)
     pages = {page: url(name, language, **kwargs) for page, (name, kwargs) in public_pages(seeded, signature).items()}
     responses = {page: client.get(path) for page, path in pages.items()}

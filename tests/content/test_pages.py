@@ -65,7 +65,12 @@ def test_seed_is_idempotent_and_keeps_edits(db):
     again = seed_campaign()
     assert not again["created"] and not again["updated"]
 
-    assert (Campaign.objects.count(), Source.objects.count(), TimelineEntry.objects.count(), Demand.objects.count()) == counts
+    assert (
+        Campaign.objects.count(),
+        Source.objects.count(),
+        TimelineEntry.objects.count(),
+        Demand.objects.count(),
+    ) == counts
     assert Campaign.objects.get().title == "Edited by an organiser"
     assert set(Demand.objects.filter(organisation="amnesty").values_list("text", flat=True)) == {"Edited demand"}
 

@@ -64,9 +64,15 @@ def test_the_admin_refuses_to_save_a_quotation_that_is_not_in_its_excerpt(client
     client.force_login(UserFactory(username="organizer", groups=["Organizer"]))
     quote = Quote.objects.get(key="struthers-repression")
     form = {
-        "campaign": quote.campaign_id, "key": quote.key, "speaker_en": quote.speaker_en, "role_en": quote.role_en, "language": "en",
-        "text": "The protests are a direct consequence of repression.", "excerpt": quote.excerpt,
-        "source": quote.source_id, "position": quote.position,
+        "campaign": quote.campaign_id,
+        "key": quote.key,
+        "speaker_en": quote.speaker_en,
+        "role_en": quote.role_en,
+        "language": "en",
+        "text": "The protests are a direct consequence of repression.",
+        "excerpt": quote.excerpt,
+        "source": quote.source_id,
+        "position": quote.position,
     }
     response = client.post(reverse("admin:content_quote_change", args=[quote.pk]), form)
 
@@ -75,5 +81,7 @@ def test_the_admin_refuses_to_save_a_quotation_that_is_not_in_its_excerpt(client
     quote.refresh_from_db()
     assert quote.text.startswith("The protests unfolding in Kazakhstan")
 
-    form["text"] = "The protests unfolding in Kazakhstan … are a direct consequence of the authorities’ widespread repression of basic human rights."
+    form["text"] = (
+        "The protests unfolding in Kazakhstan … are a direct consequence of the authorities’ widespread repression of basic human rights."
+    )
     assert client.post(reverse("admin:content_quote_change", args=[quote.pk]), form).status_code == 302

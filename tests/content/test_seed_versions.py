@@ -68,8 +68,15 @@ def test_rows_written_by_the_first_release_of_the_seed_are_brought_up_to_date(db
     }
     old_source = Source.objects.get(key="europarl-2022-01-20")
     Demand.objects.filter(key="europarl-international-investigation").update(
-        text_en=first_release["europarl-international-investigation"], text_ru=None, text_kk=None, addressee="kazakhstan",
-        source=old_source, position=7, seed_digest="", translated_from_ru="", translated_from_kk=""
+        text_en=first_release["europarl-international-investigation"],
+        text_ru=None,
+        text_kk=None,
+        addressee="kazakhstan",
+        source=old_source,
+        position=7,
+        seed_digest="",
+        translated_from_ru="",
+        translated_from_kk="",
     )
     Demand.objects.filter(key="europarl-release").update(
         text_en="Edited long ago.", text_ru=None, text_kk=None, source=old_source, position=4, seed_digest=""
@@ -86,7 +93,9 @@ def test_rows_written_by_the_first_release_of_the_seed_are_brought_up_to_date(db
 
 def test_an_organizer_adding_an_archived_copy_is_not_an_edit_of_the_seeded_text(db, newer_seed, monkeypatch):
     seed_campaign()
-    Source.objects.filter(key="amnesty-2022-01").update(archive_url="https://web.archive.org/web/2022/https://www.amnesty.org/")
+    Source.objects.filter(key="amnesty-2022-01").update(
+        archive_url="https://web.archive.org/web/2022/https://www.amnesty.org/"
+    )
     monkeypatch.setattr(seed_data, "SOURCES", newer_seed(seed_data.SOURCES, "amnesty-2022-01", note="A newer note."))
     seed.seeded_rows.cache_clear()
 
@@ -105,7 +114,9 @@ def test_the_command_reports_what_it_created_updated_and_kept(db, capsys):
     assert "kept as edited" in capsys.readouterr().out
 
 
-def test_admin_lists_which_seeded_rows_have_a_newer_version_and_takes_it_on_request(client, organizer, newer_seed, monkeypatch):
+def test_admin_lists_which_seeded_rows_have_a_newer_version_and_takes_it_on_request(
+    client, organizer, newer_seed, monkeypatch
+):
     seed_campaign()
     Demand.objects.filter(key="amnesty-release").update(text="Our own wording.")
     monkeypatch.setattr(seed_data, "DEMANDS", newer_seed(seed_data.DEMANDS, "amnesty-release", text="A newer wording."))

@@ -20,9 +20,20 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = BASE_DIR / "campaign" / "settings.py"
 # Everything the settings read from the environment, so none of this machine's leaks in.
 READ_FROM_ENV = [
-    "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "EMAIL_BACKEND", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS",
-    "CSRF_TRUSTED_ORIGINS", "SITE_URL", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL", "SECURE_HSTS_SECONDS",
-    "DEFAULT_FROM_EMAIL", "ANYMAIL",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "EMAIL_BACKEND",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "SITE_URL",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_PROXY_SSL",
+    "SECURE_HSTS_SECONDS",
+    "DEFAULT_FROM_EMAIL",
+    "ANYMAIL",
 ]
 PRODUCTION = {
     "DEBUG": "False",
@@ -74,9 +85,15 @@ def test_the_environment_switches_on_postgres_redis_and_smtp(settings_with):
         DEFAULT_FROM_EMAIL="Campaign <petition@example.org>",
     )
     database = found["DATABASES"]["default"]
-    assert (database["ENGINE"], database["HOST"], database["NAME"]) == ("django.db.backends.postgresql", "db.internal", "campaign")
+    assert (database["ENGINE"], database["HOST"], database["NAME"]) == (
+        "django.db.backends.postgresql",
+        "db.internal",
+        "campaign",
+    )
     cache = found["CACHES"]["default"]
-    assert issubclass(import_string(cache["BACKEND"]), RedisCache) and cache["LOCATION"] == "redis://cache.internal:6379/0"
+    assert (
+        issubclass(import_string(cache["BACKEND"]), RedisCache) and cache["LOCATION"] == "redis://cache.internal:6379/0"
+    )
     assert found["CELERY_TASK_ALWAYS_EAGER"] is False and found["CELERY_BROKER_URL"] == "redis://cache.internal:6379/0"
     assert found["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert (found["EMAIL_HOST"], found["EMAIL_PORT"]) == ("mail.internal", 1025)
@@ -84,7 +101,9 @@ def test_the_environment_switches_on_postgres_redis_and_smtp(settings_with):
 
 
 def test_an_anymail_backend_can_be_chosen(settings_with):
-    found = settings_with(EMAIL_BACKEND="anymail.backends.postmark.EmailBackend", ANYMAIL='{"POSTMARK_SERVER_TOKEN": "t"}')
+    found = settings_with(
+        EMAIL_BACKEND="anymail.backends.postmark.EmailBackend", ANYMAIL='{"POSTMARK_SERVER_TOKEN": "t"}'
+    )
     assert found["EMAIL_BACKEND"] == "anymail.backends.postmark.EmailBackend"
     assert found["ANYMAIL"] == {"POSTMARK_SERVER_TOKEN": "t"}
 
@@ -97,7 +116,7 @@ def test_production_settings_are_secure(settings_with):
 
 
 def test_an_empty_secret_key_counts_as_none(settings_with):
-    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set when DEBUG is off."):
+    with pytest.raises(ImproperlyConfigured, match=r"SECRET_KEY must be set when DEBUG is off\."):
         settings_with(DEBUG="False", SECRET_KEY="")
 
 

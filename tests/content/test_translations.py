@@ -21,9 +21,16 @@ LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANG
 NPLURALS = {"ru": 3, "kk": 2}  # gettext's plural forms each language needs (CLDR: ru one/few/many, kk one/other)
 IGNORED = [line.strip() for line in (ROOT / "locale/ignore.txt").read_text().splitlines() if line.strip()]
 KEYWORDS = {
-    "_": None, "gettext": None, "gettext_lazy": None, "gettext_noop": None,
-    "ngettext": (1, 2), "ngettext_lazy": (1, 2), "pgettext": ((1, "c"), 2), "pgettext_lazy": ((1, "c"), 2),
-    "npgettext": ((1, "c"), 2, 3), "npgettext_lazy": ((1, "c"), 2, 3),
+    "_": None,
+    "gettext": None,
+    "gettext_lazy": None,
+    "gettext_noop": None,
+    "ngettext": (1, 2),
+    "ngettext_lazy": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "pgettext_lazy": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+    "npgettext_lazy": ((1, "c"), 2, 3),
 }
 
 
@@ -81,7 +88,11 @@ def test_every_string_is_translated_and_none_is_fuzzy(language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_marked_string_is_in_the_catalogue_and_nothing_stale(language):
-    in_catalogue = {message.id if isinstance(message.id, str) else tuple(message.id) for message in catalogue(language) if message.id}
+    in_catalogue = {
+        message.id if isinstance(message.id, str) else tuple(message.id)
+        for message in catalogue(language)
+        if message.id
+    }
     marked = marked_strings()
     assert marked - in_catalogue == set(), "run `make messages` and translate what is new"
     assert in_catalogue - marked == set(), "run `make messages` to drop strings the code no longer uses"
@@ -109,7 +120,13 @@ def test_the_committed_mo_file_is_compiled_from_the_po_file(language):
 ALLOWED = {"WhatsApp", "Telegram", "Bluesky", "Facebook", "English", "Русский", "Қазақша"}
 VISIBLE_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "value"}
 VISIBLE_META = {
-    "description", "og:title", "og:description", "og:site_name", "og:image:alt", "twitter:title", "twitter:description"
+    "description",
+    "og:title",
+    "og:description",
+    "og:site_name",
+    "og:image:alt",
+    "twitter:title",
+    "twitter:description",
 }
 HIDDEN_ELEMENTS = {"script", "style"}
 TRANSLATED_BLOCK = re.compile(r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}", re.S)
@@ -155,7 +172,9 @@ def untranslatable_text(source: str) -> list[str]:
     return words
 
 
-@pytest.mark.parametrize("path", [p for p in source_files() if p.suffix != ".py"], ids=lambda p: p.relative_to(ROOT).as_posix())
+@pytest.mark.parametrize(
+    "path", [p for p in source_files() if p.suffix != ".py"], ids=lambda p: p.relative_to(ROOT).as_posix()
+)
 def test_no_template_shows_text_outside_a_translation_tag(path):
     assert untranslatable_text(path.read_text(encoding="utf-8")) == []
 
@@ -163,4 +182,7 @@ def test_no_template_shows_text_outside_a_translation_tag(path):
 def test_the_template_check_finds_untranslated_text():
     assert untranslatable_text('<p>{% translate "Fine" %} Oops</p><img alt="A map">') == ["Oops", "A", "map"]
     assert untranslatable_text('<meta name="description" content="Plain">') == ["Plain"]
-    assert untranslatable_text('<meta name="viewport" content="width=device-width">{# a note #}<a href="/x/">WhatsApp</a>') == []
+    assert (
+        untranslatable_text('<meta name="viewport" content="width=device-width">{# a note #}<a href="/x/">WhatsApp</a>')
+        == []
+    )

@@ -38,7 +38,9 @@ def test_an_organizer_publishes_an_update_and_the_cached_home_page_shows_it_firs
     source = Source.objects.get(key="rferl-2022-11-02")
 
     with django_capture_on_commit_callbacks(execute=True):  # the admin's transaction commits
-        saved = add_update(client, title="Trials of the last defendants", as_of="2026-11-30", published=True, sources=[source.pk])
+        saved = add_update(
+            client, title="Trials of the last defendants", as_of="2026-11-30", published=True, sources=[source.pk]
+        )
     assert saved.status_code == 302
 
     home = visitor.get(reverse("content:home")).content.decode()
@@ -52,7 +54,12 @@ def test_an_organizer_publishes_an_update_and_the_cached_home_page_shows_it_firs
 def test_an_unpublished_update_stays_off_the_home_page(client, seeded, organizer):
     client.force_login(organizer)
     source = Source.objects.get(key="rferl-2022-11-02")
-    assert add_update(client, title="A draft nobody checked", as_of="2026-11-30", published=False, sources=[source.pk]).status_code == 302
+    assert (
+        add_update(
+            client, title="A draft nobody checked", as_of="2026-11-30", published=False, sources=[source.pk]
+        ).status_code
+        == 302
+    )
     assert Update.objects.filter(title="A draft nobody checked").exists()
     assert "A draft nobody checked" not in client.get(reverse("content:home")).content.decode()
 
@@ -64,21 +71,33 @@ def test_an_update_without_a_source_is_refused(client, seeded, organizer):
     assert not Update.objects.filter(title="Unsourced").exists()
 
 
-def test_unpublishing_an_update_takes_it_off_the_cached_home_page(client, seeded, organizer, django_capture_on_commit_callbacks):
+def test_unpublishing_an_update_takes_it_off_the_cached_home_page(
+    client, seeded, organizer, django_capture_on_commit_callbacks
+):
     assert "The 2022 amnesty: whom it covered, whom it left out" in client.get(reverse("content:home")).content.decode()
     client.force_login(organizer)
     update = Update.objects.get(key="amnesty-2022-11")
-    form = {"title_en": update.title_en, "as_of": update.as_of.isoformat(), "body_en": update.body_en, "campaign": update.campaign_id,
-            "sources": list(update.sources.values_list("pk", flat=True))}
+    form = {
+        "title_en": update.title_en,
+        "as_of": update.as_of.isoformat(),
+        "body_en": update.body_en,
+        "campaign": update.campaign_id,
+        "sources": list(update.sources.values_list("pk", flat=True)),
+    }
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("admin:content_update_change", args=[update.pk]), form).status_code == 302
-    assert "The 2022 amnesty: whom it covered, whom it left out" not in client.get(reverse("content:home")).content.decode()
+    assert (
+        "The 2022 amnesty: whom it covered, whom it left out"
+        not in client.get(reverse("content:home")).content.decode()
+    )
 
 
 def test_sources_page_shows_an_archived_copy_once_an_organizer_fills_it(client, seeded):
     sources = client.get(reverse("content:sources")).content.decode()
     assert "Archived copy" not in sources
-    Source.objects.filter(key="amnesty-2022-01").update(archive_url="https://web.archive.org/web/2022/https://www.amnesty.org/")
+    Source.objects.filter(key="amnesty-2022-01").update(
+        archive_url="https://web.archive.org/web/2022/https://www.amnesty.org/"
+    )
     sources = client.get(reverse("content:sources")).content.decode()
     assert 'class="archive-url" href="https://web.archive.org/web/2022/https://www.amnesty.org/"' in sources
 

@@ -20,8 +20,9 @@ def known(db):
         "marie": sign(petition, "Marie Dubois", country="FR", signed=at(4)),
         "pending": sign(petition, "Pending Person", state=State.PENDING, signed=at(4)),
         "suspicious": sign(petition, "Held Person", state=State.SUSPICIOUS, confirmed=at(5, 13), signed=at(5)),
-        "rejected": sign(petition, "Rejected Person", country="KZ", state=State.REJECTED, confirmed=at(5, 13),
-                         signed=at(5)),
+        "rejected": sign(
+            petition, "Rejected Person", country="KZ", state=State.REJECTED, confirmed=at(5, 13), signed=at(5)
+        ),
         "erased": sign(petition, "Erased Person", signed=at(2), erased_at=at(6)),
         "old": sign(petition, "Old Supporter", signed=at(20, month=2)),
         "unsubscribed": sign(petition, "Gone Quiet", keep_updated=False, unsubscribed_at=at(6), signed=at(3)),

@@ -2,8 +2,7 @@
 
 import csv
 import io
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -15,18 +14,27 @@ State = Signature.State
 
 
 def at(day: int, hour: int = 12, month: int = 3) -> datetime:
-    return datetime(2026, month, day, hour, 0, tzinfo=dt_timezone.utc)
+    return datetime(2026, month, day, hour, 0, tzinfo=UTC)
 
 
-def sign(petition, name, *, country="DE", state=State.CONFIRMED, keep_updated=True, signed=None, confirmed=None,
-         **extra) -> Signature:
+def sign(
+    petition, name, *, country="DE", state=State.CONFIRMED, keep_updated=True, signed=None, confirmed=None, **extra
+) -> Signature:
     """A signature as signing and confirming leave it, at a chosen time."""
     signed = signed or at(2)
     if confirmed is None and state == State.CONFIRMED:
         confirmed = signed.replace(minute=5)
     row = SignatureFactory(
-        petition=petition, name=name, country=country, state=state, keep_updated=keep_updated,
-        confirmed_at=confirmed, language="en", consent_version="2026-11-27", ip_address="203.0.113.9", **extra,
+        petition=petition,
+        name=name,
+        country=country,
+        state=state,
+        keep_updated=keep_updated,
+        confirmed_at=confirmed,
+        language="en",
+        consent_version="2026-11-27",
+        ip_address="203.0.113.9",
+        **extra,
     )
     # signed_at is stamped on insert; set the known time afterwards.
     Signature.objects.filter(pk=row.pk).update(signed_at=signed)
@@ -42,8 +50,15 @@ def staff_user(*permissions, **fields):
 
 
 def form_data(petition, **overrides) -> dict:
-    data = {"petition": petition.slug, "audience": "contactable", "states": ["confirmed"], "country": "",
-            "since": "", "until": "", "file_format": "csv"}
+    data = {
+        "petition": petition.slug,
+        "audience": "contactable",
+        "states": ["confirmed"],
+        "country": "",
+        "since": "",
+        "until": "",
+        "file_format": "csv",
+    }
     data.update(overrides)
     return data
 

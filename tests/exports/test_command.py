@@ -27,11 +27,18 @@ def run(*args) -> tuple[bytes, str]:
     [
         ({}, []),
         ({"file_format": "csv-excel"}, ["--excel"]),
-        ({"country": "DE", "since": "2026-03-02", "until": "2026-03-08"},
-         ["--country", "DE", "--since", "2026-03-02", "--until", "2026-03-08"]),
-        ({"audience": "delivery", "states": ["confirmed", "pending"]},
-         ["--all-supporters", "--state", "confirmed", "--state", "pending"]),
-        ({"audience": "delivery", "country": "FR", "file_format": "csv-excel"}, ["--all-supporters", "--country", "fr", "--excel"]),
+        (
+            {"country": "DE", "since": "2026-03-02", "until": "2026-03-08"},
+            ["--country", "DE", "--since", "2026-03-02", "--until", "2026-03-08"],
+        ),
+        (
+            {"audience": "delivery", "states": ["confirmed", "pending"]},
+            ["--all-supporters", "--state", "confirmed", "--state", "pending"],
+        ),
+        (
+            {"audience": "delivery", "country": "FR", "file_format": "csv-excel"},
+            ["--all-supporters", "--country", "fr", "--excel"],
+        ),
     ],
 )
 def test_command_and_page_give_byte_identical_files(organizer_client, known, tmp_path, page, command):

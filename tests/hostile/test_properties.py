@@ -5,13 +5,13 @@ exception, never a half-valid row."""
 import string
 
 from django.db import transaction
+from django_countries import countries
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from campaign.petitions import services
 from campaign.petitions.forms import SignatureForm
 from campaign.petitions.models import Signature
-from django_countries import countries
 
 from .corpus import HOSTILE
 
@@ -41,9 +41,14 @@ def sign(petition, data: dict) -> Signature | None:
         return None
     cleaned = form.cleaned_data
     services.signature_create(
-        petition=petition, name=cleaned["name"], email=cleaned["email"], country=cleaned["country"],
-        show_publicly=cleaned["show_publicly"], keep_updated=cleaned["keep_updated"],
-        ip_address="198.51.100.1", honeypot=form.honeypot_filled,
+        petition=petition,
+        name=cleaned["name"],
+        email=cleaned["email"],
+        country=cleaned["country"],
+        show_publicly=cleaned["show_publicly"],
+        keep_updated=cleaned["keep_updated"],
+        ip_address="198.51.100.1",
+        honeypot=form.honeypot_filled,
     )
     row = Signature.objects.get(petition=petition, email_canonical=services.canonical_email(cleaned["email"]))
     row.full_clean()  # valid by every rule the model declares
@@ -52,15 +57,30 @@ def sign(petition, data: dict) -> Signature | None:
     return row
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(name=NAMES, email=EMAILS, country=COUNTRIES, show=TICKS, keep=TICKS, website=st.one_of(st.none(), st.text(max_size=20)))
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    name=NAMES,
+    email=EMAILS,
+    country=COUNTRIES,
+    show=TICKS,
+    keep=TICKS,
+    website=st.one_of(st.none(), st.text(max_size=20)),
+)
 @example(name="Anna", email="a@" + ("\u00df" * 60 + ".") * 3 + "de", country="KZ", show=None, keep=None, website=None)
 @example(name="Anna", email='"\x0b"@example.org', country="KZ", show=None, keep=None, website=None)
 def test_any_submission_is_either_refused_with_a_message_or_stored_as_a_valid_signature(
     petition, name, email, country, show, keep, website
 ):
-    data = {"name": name, "email": email, "country": country, "show_publicly": show, "keep_updated": keep,
-            "website": website}
+    data = {
+        "name": name,
+        "email": email,
+        "country": country,
+        "show_publicly": show,
+        "keep_updated": keep,
+        "website": website,
+    }
     try:
         with transaction.atomic():
             sign(petition, data)
@@ -70,10 +90,16 @@ def test_any_submission_is_either_refused_with_a_message_or_stored_as_a_valid_si
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(email=st.emails(), variants=st.lists(st.sampled_from(["upper", "lower", "spaces", "swapcase"]), min_size=1, max_size=4))
+@given(
+    email=st.emails(),
+    variants=st.lists(st.sampled_from(["upper", "lower", "spaces", "swapcase"]), min_size=1, max_size=4),
+)
 def test_the_same_address_however_typed_makes_one_signature(petition, email, variants):
     typed = {
-        "upper": email.upper(), "lower": email.lower(), "spaces": f"  {email}  ", "swapcase": email.swapcase(),
+        "upper": email.upper(),
+        "lower": email.lower(),
+        "spaces": f"  {email}  ",
+        "swapcase": email.swapcase(),
     }
     try:
         with transaction.atomic():

@@ -35,7 +35,9 @@ def log_dir():
     shared machine other pytest runs prune old basetemp directories while this one runs."""
     path = Path(tempfile.mkdtemp(prefix="campaign-integration-"))
     yield path
-    shutil.rmtree(path, ignore_errors=True) if not os.environ.get("KEEP_INTEGRATION_LOGS") else print("logs kept in", path)
+    shutil.rmtree(path, ignore_errors=True) if not os.environ.get("KEEP_INTEGRATION_LOGS") else print(
+        "logs kept in", path
+    )
 
 
 @pytest.fixture
@@ -66,8 +68,16 @@ def make_stack(postgres, redis_url, smtp, log_dir):
     flushed: list[str] = []
     database_url = _database_url(postgres)
 
-    def make(*, redis_url_: str | None = None, web: bool = True, worker: bool = True, beat: bool = False,
-             worker_concurrency: int = 2, web_threads: int = 1, **env) -> Stack:
+    def make(
+        *,
+        redis_url_: str | None = None,
+        web: bool = True,
+        worker: bool = True,
+        beat: bool = False,
+        worker_concurrency: int = 2,
+        web_threads: int = 1,
+        **env,
+    ) -> Stack:
         broker = redis_url_ or redis_url
         if broker == redis_url and broker not in flushed:
             redis_flush(broker)

@@ -9,6 +9,7 @@ gunicorn's and the worker's command lines, readiness, databases and Redis.
 """
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import os
@@ -76,7 +77,7 @@ class Process:
         self.args = args
         self.env = env
         self.log_path = log_dir / f"{name}.log"
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - open for the process's whole life; closed in stop()
         self.restarts = 0
         self.stopping = False
         self.popen = self._spawn()
@@ -87,7 +88,12 @@ class Process:
         self._log.flush()
         self._spawned_at = self.log_path.stat().st_size
         return subprocess.Popen(
-            self.args, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
 
@@ -130,10 +136,8 @@ class Process:
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Signal the whole group (a celery worker and its pool, gunicorn and its workers)."""
         popen = self.popen  # a supervisor may replace it meanwhile
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(popen.pid, sig)
-        except ProcessLookupError:
-            pass
         if sig == signal.SIGKILL:
             popen.wait(timeout=10)
 
@@ -141,10 +145,8 @@ class Process:
         self.stopping = True
         if self.alive() and grace:
             self.kill(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                pass
         # Whatever the group leader did, nothing of the group may outlive the test.
         self.kill(signal.SIGKILL)
         if not self._log.closed:
@@ -155,7 +157,10 @@ def gunicorn_command() -> list[str]:
     """gunicorn as production runs it (campaign/gunicorn.conf.py, which reads GUNICORN_* from the
     environment)."""
     return [
-        str(BIN / "gunicorn"), "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py",
+        str(BIN / "gunicorn"),
+        "campaign.wsgi:application",
+        "--config",
+        "campaign/gunicorn.conf.py",
         # Its control socket has one default path per user: two servers would share it.
         "--no-control-socket",
     ]
@@ -163,10 +168,19 @@ def gunicorn_command() -> list[str]:
 
 def celery_worker_command(*, hostname: str, concurrency: int, loglevel: str = "DEBUG") -> list[str]:
     return [
-        str(BIN / "celery"), "-A", "campaign", "worker", "--loglevel", loglevel,
-        "--concurrency", str(concurrency), "--hostname", hostname,
+        str(BIN / "celery"),
+        "-A",
+        "campaign",
+        "worker",
+        "--loglevel",
+        loglevel,
+        "--concurrency",
+        str(concurrency),
+        "--hostname",
+        hostname,
         # Mingling with and gossiping to other workers only slows start-up here.
-        "--without-mingle", "--without-gossip",
+        "--without-mingle",
+        "--without-gossip",
     ]
 
 
@@ -324,7 +338,8 @@ class SmtpSink:
             return wanted - set(self.recipients())
 
         wait_for(
-            lambda: not missing(), timeout=timeout,
+            lambda: not missing(),
+            timeout=timeout,
             what=f"emails to {len(wanted)} addresses",
             diagnostics=lambda: f"{len(missing())} never arrived, e.g. {sorted(missing())[:3]}\n{diagnostics()}",
             interval=0.2,
@@ -356,7 +371,8 @@ class RedisServer:
         self.process = Process(
             f"redis-{self.port}",
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            env=dict(os.environ), log_dir=self.log_dir,
+            env=dict(os.environ),
+            log_dir=self.log_dir,
         )
         self.process.wait_for_output(r"Ready to accept connections", timeout=10)
 
@@ -411,8 +427,11 @@ class Stack:
 
     def start_web(self, *, workers: int = 2, threads: int = 1) -> Process:
         self.web = self._spawn(
-            "web", gunicorn_command(),
-            GUNICORN_BIND=f"127.0.0.1:{self.web_port}", GUNICORN_WORKERS=str(workers), GUNICORN_THREADS=str(threads),
+            "web",
+            gunicorn_command(),
+            GUNICORN_BIND=f"127.0.0.1:{self.web_port}",
+            GUNICORN_WORKERS=str(workers),
+            GUNICORN_THREADS=str(threads),
         )
         return self.web
 
@@ -425,8 +444,16 @@ class Stack:
         return self._spawn(
             "beat",
             [
-                str(BIN / "celery"), "-A", "campaign", "beat", "--loglevel", "DEBUG",
-                "--schedule", str(self.log_dir / "celerybeat-schedule"), "--pidfile", "",
+                str(BIN / "celery"),
+                "-A",
+                "campaign",
+                "beat",
+                "--loglevel",
+                "DEBUG",
+                "--schedule",
+                str(self.log_dir / "celerybeat-schedule"),
+                "--pidfile",
+                "",
             ],
             supervised=True,
         )
@@ -435,7 +462,9 @@ class Stack:
         for process in processes:
             if process is self.web:
                 wait_for(
-                    lambda: web_answers(self.base_url, self.web), timeout=timeout, what="the web server to answer",
+                    lambda: web_answers(self.base_url, self.web),
+                    timeout=timeout,
+                    what="the web server to answer",
                     diagnostics=self.web.tail,
                 )
             elif "beat" in process.name:

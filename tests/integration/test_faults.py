@@ -191,10 +191,16 @@ def test_dropped_database_connections_under_load_give_clean_errors_and_no_half_w
     with postgres.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         own_pid = cursor.fetchone()[0]
-    dsn = {k: v for k, v in {
-        "dbname": postgres.settings_dict["NAME"], "user": postgres.settings_dict["USER"],
-        "host": postgres.settings_dict["HOST"] or "127.0.0.1", "port": postgres.settings_dict["PORT"] or 5432,
-    }.items() if v}
+    dsn = {
+        k: v
+        for k, v in {
+            "dbname": postgres.settings_dict["NAME"],
+            "user": postgres.settings_dict["USER"],
+            "host": postgres.settings_dict["HOST"] or "127.0.0.1",
+            "port": postgres.settings_dict["PORT"] or 5432,
+        }.items()
+        if v
+    }
 
     def drop_connections():
         # Every connection the site, the worker and beat hold, every few hundred milliseconds.
@@ -265,11 +271,20 @@ def test_every_public_page_answers_while_redis_is_down(seeded, make_stack, smtp,
 
     visitor = Visitor(stack.base_url)
     slug = {"slug": seeded.slug}
-    paths = [reverse("content:home"), reverse("content:timeline"), reverse("content:demands"),
-             reverse("content:sources"), reverse("content:privacy"), reverse("petitions:sign", kwargs=slug),
-             reverse("petitions:thanks", kwargs=slug), reverse("petitions:confirmed", kwargs=slug),
-             reverse("petitions:resend", kwargs=slug), reverse("petition_count", kwargs=slug),
-             confirm_link(received.message), received.message["List-Unsubscribe"].strip().split(",")[0].strip("<> ")]
+    paths = [
+        reverse("content:home"),
+        reverse("content:timeline"),
+        reverse("content:demands"),
+        reverse("content:sources"),
+        reverse("content:privacy"),
+        reverse("petitions:sign", kwargs=slug),
+        reverse("petitions:thanks", kwargs=slug),
+        reverse("petitions:confirmed", kwargs=slug),
+        reverse("petitions:resend", kwargs=slug),
+        reverse("petition_count", kwargs=slug),
+        confirm_link(received.message),
+        received.message["List-Unsubscribe"].strip().split(",")[0].strip("<> "),
+    ]
     for language in ("ru", "kk"):
         paths.append(reverse("content:home").replace("/en/", f"/{language}/"))
     answers = {path: visitor.get(path).status_code for path in paths}

@@ -21,7 +21,8 @@ def test_supporter_signs_gets_the_email_confirms_and_the_count_moves(seeded, mak
     home = visitor.get(reverse("content:home"))  # "/" redirects to the visitor's language
     assert home.status_code == 200
     signed = visitor.submit(
-        home, reverse("petitions:sign", kwargs={"slug": seeded.slug}),
+        home,
+        reverse("petitions:sign", kwargs={"slug": seeded.slug}),
         {"name": "Aigerim Bekova", "email": address, "country": "KZ", "keep_updated": "on"},
     )
     assert signed.status_code == 302, signed.text[:500]
@@ -34,7 +35,11 @@ def test_supporter_signs_gets_the_email_confirms_and_the_count_moves(seeded, mak
     [received] = smtp.to(address)
     assert received.message["To"] == address
     assert "confirm" in received.message["Subject"].lower()
-    assert received.message["List-Unsubscribe"].strip().startswith(f"<{stack.base_url}" + reverse("petitions:unsubscribe", kwargs={"token": "T"})[:-2])
+    assert (
+        received.message["List-Unsubscribe"]
+        .strip()
+        .startswith(f"<{stack.base_url}" + reverse("petitions:unsubscribe", kwargs={"token": "T"})[:-2])
+    )
     link = confirm_link(received.message)
     assert link.startswith(stack.base_url + reverse("petitions:confirm", kwargs={"token": "T"})[:-2])
 
@@ -51,8 +56,10 @@ def test_supporter_signs_gets_the_email_confirms_and_the_count_moves(seeded, mak
 
     count_url = reverse("petition_count", kwargs={"slug": seeded.slug})
     wait_for(
-        lambda: visitor.get(count_url).json()["count"] == 1, timeout=30,
-        what="count.json to show the confirmed signature", diagnostics=stack.tails,
+        lambda: visitor.get(count_url).json()["count"] == 1,
+        timeout=30,
+        what="count.json to show the confirmed signature",
+        diagnostics=stack.tails,
     )
     count = visitor.responses[-1]
     assert count.json() == {"count": 1, "goal": seeded.goal}

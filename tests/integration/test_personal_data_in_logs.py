@@ -33,7 +33,8 @@ def test_a_full_journey_leaves_no_email_name_or_ip_address_in_any_log(seeded, ma
     mistaken = visitor.submit(home, sign_url, {"name": NAME, "email": ADDRESS.replace(".org", ""), "country": "KZ"})
     assert mistaken.status_code == 400
     signed = visitor.submit(
-        mistaken, sign_url,
+        mistaken,
+        sign_url,
         {"name": NAME, "email": ADDRESS, "country": "KZ", "keep_updated": "on", "show_publicly": "on"},
     )
     assert signed.status_code == 302
@@ -54,21 +55,26 @@ def test_a_full_journey_leaves_no_email_name_or_ip_address_in_any_log(seeded, ma
     unsubscribe_url = message["List-Unsubscribe"].strip().strip("<>")
     assert visitor.request("POST", unsubscribe_url, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     wait_for(
-        lambda: visitor.get(reverse("petition_count", kwargs={"slug": seeded.slug})).json()["count"] == 1, timeout=30,
-        what="the count to move", diagnostics=stack.tails,
+        lambda: visitor.get(reverse("petition_count", kwargs={"slug": seeded.slug})).json()["count"] == 1,
+        timeout=30,
+        what="the count to move",
+        diagnostics=stack.tails,
     )
     wait_for(lambda: len(smtp.to(ADDRESS)) >= 2, timeout=30, what="the second email", diagnostics=stack.tails)
 
     # The SMTP sink plays the signer's mail provider: its own log naming the recipient is not ours.
     ours = [r for r in caplog.records if not r.name.startswith("mail.log")]
-    logs = stack.logs() + "\n".join(
-        f"{r.name} {r.getMessage()} {r.exc_text or ''} {r.stack_info or ''}" for r in ours
-    )
+    logs = stack.logs() + "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''} {r.stack_info or ''}" for r in ours)
     assert "GET /petitions/" in logs and "send_signature_email" in logs, "the logs were captured"
     secrets = {
-        "the address": ADDRESS, "its local part": ADDRESS.split("@")[0], "the lower-cased address": ADDRESS.lower(),
-        "the URL-encoded address": ADDRESS.replace("@", "%40"), "the name": NAME, "the first name": "Gulnara",
-        "the family name": "Tokayeva", "the IP address": IP,
+        "the address": ADDRESS,
+        "its local part": ADDRESS.split("@")[0],
+        "the lower-cased address": ADDRESS.lower(),
+        "the URL-encoded address": ADDRESS.replace("@", "%40"),
+        "the name": NAME,
+        "the first name": "Gulnara",
+        "the family name": "Tokayeva",
+        "the IP address": IP,
     }
     for what, secret in secrets.items():
         assert secret.lower() not in logs.lower(), f"{what} appears in the logs"

@@ -27,11 +27,20 @@ def listed(response) -> set[str]:
 @pytest.fixture
 def signatures(petition):
     return {
-        "aigerim": SignatureFactory(petition=petition, name="Aigerim Bekova", email="aigerim@mail.kz", ip_address="203.0.113.5"),
-        "dana": SignatureFactory(petition=petition, name="Dana Bekova", email="Dana@Example.org", ip_address="203.0.113.77"),
+        "aigerim": SignatureFactory(
+            petition=petition, name="Aigerim Bekova", email="aigerim@mail.kz", ip_address="203.0.113.5"
+        ),
+        "dana": SignatureFactory(
+            petition=petition, name="Dana Bekova", email="Dana@Example.org", ip_address="203.0.113.77"
+        ),
         "ivan": SignatureFactory(
-            petition=petition, name="Ivan Petrov", email="ivan@example.org", ip_address="198.51.100.1", country="RU",
-            state=State.SUSPICIOUS, suspicion=["rate_ip", "disposable"],
+            petition=petition,
+            name="Ivan Petrov",
+            email="ivan@example.org",
+            ip_address="198.51.100.1",
+            country="RU",
+            state=State.SUSPICIOUS,
+            suspicion=["rate_ip", "disposable"],
         ),
         "john": SignatureFactory(petition=petition, name="John Smith", email="john@other.example", confirmed=True),
     }
@@ -106,7 +115,9 @@ def test_a_filtered_count_stops_at_the_limit_and_says_so(client, moderator, peti
 
 
 @pytest.mark.services
-def test_the_unfiltered_list_uses_the_planner_estimate_on_a_big_table(postgres, client, moderator, petition, monkeypatch):
+def test_the_unfiltered_list_uses_the_planner_estimate_on_a_big_table(
+    postgres, client, moderator, petition, monkeypatch
+):
     monkeypatch.setattr(LargeTablePaginator, "COUNT_LIMIT", 50)
     SignatureFactory.create_batch(120, petition=petition)
     with postgres.cursor() as cursor:
@@ -136,14 +147,20 @@ def test_an_action_asks_for_confirmation_with_the_number_affected(client, modera
     assert Signature.objects.filter(state=State.REJECTED).count() == 1  # nothing happened yet
 
     done = client.post(
-        reverse(CHANGELIST), {"action": "reject_spam", "_selected_action": ids, "index": 0, "post": "yes", "reason": "bots"}
+        reverse(CHANGELIST),
+        {"action": "reject_spam", "_selected_action": ids, "index": 0, "post": "yes", "reason": "bots"},
     )
     assert done.status_code == 302
     assert Signature.objects.filter(state=State.REJECTED).count() == 3
     counted()
     assert Petition.objects.get(pk=petition.pk).signature_count == 0
     entry = AuditEntry.objects.get()
-    assert (entry.actor_label, entry.action, entry.count, entry.details["reason"]) == ("moderator", "signatures_reject", 2, "bots")
+    assert (entry.actor_label, entry.action, entry.count, entry.details["reason"]) == (
+        "moderator",
+        "signatures_reject",
+        2,
+        "bots",
+    )
 
 
 def test_rejecting_needs_a_reason(client, moderator, petition):
@@ -159,7 +176,9 @@ def test_rejecting_needs_a_reason(client, moderator, petition):
 
 
 def test_select_all_acts_on_every_row_the_filter_matches(client, moderator, petition):
-    SignatureFactory.create_batch(5, petition=petition, state=State.SUSPICIOUS, suspicion=["rate_domain"], email_domain="spam.example")
+    SignatureFactory.create_batch(
+        5, petition=petition, state=State.SUSPICIOUS, suspicion=["rate_domain"], email_domain="spam.example"
+    )
     SignatureFactory(petition=petition, state=State.SUSPICIOUS, suspicion=["honeypot"])
     one = Signature.objects.filter(suspicion__icontains="rate_domain").first()
     client.force_login(moderator)
@@ -181,8 +200,13 @@ def test_after_an_action_from_the_queue_the_moderator_returns_to_the_queue(clien
     client.force_login(moderator)
     response = client.post(
         reverse(CHANGELIST) + "?state__exact=suspicious",
-        {"action": "clear_suspicion", "_selected_action": [held.pk], "index": 0, "post": "yes",
-         "next": reverse("moderation:queue")},
+        {
+            "action": "clear_suspicion",
+            "_selected_action": [held.pk],
+            "index": 0,
+            "post": "yes",
+            "next": reverse("moderation:queue"),
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("moderation:queue")
@@ -193,7 +217,9 @@ def test_erasing_is_offered_to_administrators_only(client, moderator, administra
     client.force_login(moderator)
     assert "erase_personal_data" not in client.get(reverse(CHANGELIST)).content.decode()
     client.force_login(administrator)
-    page = client.post(reverse(CHANGELIST), {"action": "erase_personal_data", "_selected_action": [signature.pk], "index": 0})
+    page = client.post(
+        reverse(CHANGELIST), {"action": "erase_personal_data", "_selected_action": [signature.pk], "index": 0}
+    )
     assert "cannot be undone" in text(page)
 
 

@@ -18,7 +18,9 @@ def test_nobody_can_add_change_or_delete_an_entry_not_even_an_administrator(clie
     change = client.get(reverse("admin:petitions_auditentry_change", args=[entry.pk]))
     assert change.status_code == 200 and 'name="count"' not in change.content.decode()
     assert client.post(reverse("admin:petitions_auditentry_change", args=[entry.pk]), {"count": 0}).status_code == 403
-    assert client.post(reverse("admin:petitions_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:petitions_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    )
     changelist = client.get(reverse("admin:petitions_auditentry_changelist")).content.decode()
     assert "delete_selected" not in changelist
     assert AuditEntry.objects.get(pk=entry.pk).count == 3
@@ -35,7 +37,7 @@ def test_the_log_reads_in_words_and_filters_by_action(client, administrator, mod
     assert [(e.actor_label, e.count) for e in rows] == [("moderator", 3)]
     html = page.content.decode()
     assert "rejected as spam" in html and "cleared suspicion" in html  # the list and its filter
-    assert '{&quot;reason&quot;: &quot;spam&quot;}' in html
+    assert "{&quot;reason&quot;: &quot;spam&quot;}" in html
 
 
 def test_moderators_and_organizers_cannot_read_the_log(client, moderator, organizer):

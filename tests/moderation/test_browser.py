@@ -32,7 +32,8 @@ def page(chromium_path, live_server, transactional_db, settings, monkeypatch):
     restore_roles()  # the live server's database starts flushed, without the migration's groups
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True,
+            executable_path=chromium_path,
+            headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
         context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -82,7 +83,12 @@ def test_a_moderator_clears_a_bot_burst_from_the_dashboard_in_the_browser(page, 
 
     # A page with work in progress reloads itself (from a static script) until the work is done.
     running = Invalidation.objects.create(
-        petition=petition, criteria={"country": "RU", "max_pk": 0}, reason="slow", matched=10, affected=3, created_by=moderator
+        petition=petition,
+        criteria={"country": "RU", "max_pk": 0},
+        reason="slow",
+        matched=10,
+        affected=3,
+        created_by=moderator,
     )
     page.goto(live_server.url + reverse("moderation:invalidation", args=[running.pk]))
     assert "3 of 10 signatures rejected so far" in page.locator("#content").inner_text()

@@ -56,7 +56,11 @@ def test_the_chart_is_an_svg_picture_with_a_bar_per_busy_hour_and_nothing_execut
     bars = [r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
     assert len(bars) == 1 and "4 signed" in bars[0].find(f"{SVG}title").text
     body = response.content.decode()
-    assert "<script" not in body and "style=" not in body and "http://" not in body.replace("http://www.w3.org/2000/svg", "")
+    assert (
+        "<script" not in body
+        and "style=" not in body
+        and "http://" not in body.replace("http://www.w3.org/2000/svg", "")
+    )
 
 
 def test_the_dashboard_shows_top_sources_rates_states_and_countries(client, moderator, petition):
@@ -82,7 +86,9 @@ def test_the_dashboard_shows_top_sources_rates_states_and_countries(client, mode
     page = text(response)
     assert "33%" in page and "Germany 2" in page
     # The chart is a picture from our own origin, not a script.
-    assert re.search(r'<img class="moderation-chart" src="/staff/moderation/signatures-per-hour\.svg\?', response.content.decode())
+    assert re.search(
+        r'<img class="moderation-chart" src="/staff/moderation/signatures-per-hour\.svg\?', response.content.decode()
+    )
 
 
 def test_only_moderators_get_the_invalidate_buttons(client, moderator, organizer, petition):

@@ -48,21 +48,33 @@ def test_a_burst_of_500_bots_from_one_subnet_is_found_invalidated_audited_and_re
     assert reverse("moderation:chart") in page
 
     # "Invalidate…" beside the subnet carries it to the bulk invalidation form.
-    forms = re.findall(r'<form method="post" action="%s".*?</form>' % re.escape(reverse("moderation:invalidation_new")), page, re.S)
+    forms = re.findall(
+        r'<form method="post" action="{}".*?</form>'.format(re.escape(reverse("moderation:invalidation_new"))),
+        page,
+        re.S,
+    )
     handover = next(hidden_inputs(f) for f in forms if f"{BOT_NET}.0/24" in f)
     form_page = client.post(reverse("moderation:invalidation_new"), handover)
     assert form_page.status_code == 200
     assert f'value="{BOT_NET}.0/24"' in form_page.content.decode()
 
     # Preview: how many match, and by how much the public count will drop.
-    criteria = {"step": "preview", "petition": petition.pk, "ip": f"{BOT_NET}.0/24", "country": "", "reason": "bot burst"}
+    criteria = {
+        "step": "preview",
+        "petition": petition.pk,
+        "ip": f"{BOT_NET}.0/24",
+        "country": "",
+        "reason": "bot burst",
+    }
     preview = client.post(reverse("moderation:invalidation_new"), criteria)
     assert preview.status_code == 200
     assert "500 signatures match" in text(preview)
     assert "The public count will drop by 180" in text(preview)
 
     # Apply: one click; the worker does the batches and the progress page shows the result.
-    apply_form = re.search(r'<input type="hidden" name="step" value="apply">.*?</form>', preview.content.decode(), re.S).group(0)
+    apply_form = re.search(
+        r'<input type="hidden" name="step" value="apply">.*?</form>', preview.content.decode(), re.S
+    ).group(0)
     with django_capture_on_commit_callbacks(execute=True):
         applied = client.post(reverse("moderation:invalidation_new"), {"step": "apply", **hidden_inputs(apply_form)})
     assert applied.status_code == 302

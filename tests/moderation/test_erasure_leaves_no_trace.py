@@ -58,7 +58,10 @@ def test_erasing_after_a_search_an_invalidation_and_an_export_leaves_no_trace_of
         )
     # An invalidation that cannot select her keeps its values.
     unrelated = invalidations.invalidation_create(
-        actor=moderator, petition=petition, criteria={"name_pattern": "Other*", "max_pk": other.pk}, reason="x",
+        actor=moderator,
+        petition=petition,
+        criteria={"name_pattern": "Other*", "max_pk": other.pk},
+        reason="x",
         matched=1,
     )
 

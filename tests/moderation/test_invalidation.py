@@ -34,14 +34,18 @@ def mixed(petition):
     bots = (
         SignatureFactory.create_batch(4, petition=petition, confirmed=True, ip_address="198.51.100.7")
         + SignatureFactory.create_batch(3, petition=petition, ip_address="198.51.100.8")
-        + SignatureFactory.create_batch(2, petition=petition, state=State.SUSPICIOUS, suspicion=["rate_subnet"], ip_address="198.51.100.9")
+        + SignatureFactory.create_batch(
+            2, petition=petition, state=State.SUSPICIOUS, suspicion=["rate_subnet"], ip_address="198.51.100.9"
+        )
     )
     already = SignatureFactory(petition=petition, state=State.REJECTED, ip_address="198.51.100.10")
     people = SignatureFactory.create_batch(3, petition=petition, confirmed=True, ip_address="192.0.2.1")
     return {"bots": bots, "already": already, "people": people}
 
 
-def test_preview_counts_exactly_what_is_applied(petition, moderator, mixed, counted, django_capture_on_commit_callbacks):
+def test_preview_counts_exactly_what_is_applied(
+    petition, moderator, mixed, counted, django_capture_on_commit_callbacks
+):
     counted()
     assert public_count(petition) == 7
     criteria = invalidations.criteria_from(ip="198.51.100.0/24")
@@ -55,13 +59,19 @@ def test_preview_counts_exactly_what_is_applied(petition, moderator, mixed, coun
 
     assert invalidation.state == Invalidation.State.DONE
     assert invalidation.affected == invalidation.matched == 9
-    assert set(Signature.objects.filter(invalidation=invalidation).values_list("pk", flat=True)) == {s.pk for s in mixed["bots"]}
+    assert set(Signature.objects.filter(invalidation=invalidation).values_list("pk", flat=True)) == {
+        s.pk for s in mixed["bots"]
+    }
     counted()
     assert public_count(petition) == 3
 
 
-def test_each_invalidated_signature_records_the_invalidation_and_its_state_before(petition, moderator, mixed, django_capture_on_commit_callbacks):
-    invalidation = invalidate(petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks)
+def test_each_invalidated_signature_records_the_invalidation_and_its_state_before(
+    petition, moderator, mixed, django_capture_on_commit_callbacks
+):
+    invalidation = invalidate(
+        petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks
+    )
     before = Signature.objects.filter(invalidation=invalidation).values_list("state_before_invalidation", flat=True)
     assert sorted(before) == sorted([State.CONFIRMED] * 4 + [State.PENDING] * 3 + [State.SUSPICIOUS] * 2)
     # The one rejected by hand earlier is not part of it, so reversing cannot un-reject it.
@@ -69,10 +79,14 @@ def test_each_invalidated_signature_records_the_invalidation_and_its_state_befor
     assert already.invalidation is None and already.state == State.REJECTED
 
 
-def test_reversal_restores_every_signature_and_the_count(petition, moderator, administrator, mixed, counted, django_capture_on_commit_callbacks):
+def test_reversal_restores_every_signature_and_the_count(
+    petition, moderator, administrator, mixed, counted, django_capture_on_commit_callbacks
+):
     states = dict(Signature.objects.values_list("pk", "state"))
     counted()
-    invalidation = invalidate(petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks)
+    invalidation = invalidate(
+        petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks
+    )
     counted()
     assert public_count(petition) == 3
 
@@ -90,8 +104,12 @@ def test_reversal_restores_every_signature_and_the_count(petition, moderator, ad
     assert not invalidations.invalidation_reverse(actor=administrator, invalidation_id=invalidation.pk)
 
 
-def test_reversal_leaves_signatures_changed_by_hand_since(petition, moderator, mixed, django_capture_on_commit_callbacks):
-    invalidation = invalidate(petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks)
+def test_reversal_leaves_signatures_changed_by_hand_since(
+    petition, moderator, mixed, django_capture_on_commit_callbacks
+):
+    invalidation = invalidate(
+        petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks
+    )
     one = mixed["bots"][0]
     actions.signatures_restore(actor=moderator, signatures=Signature.objects.filter(pk=one.pk))
     actions.signatures_reject(actor=moderator, signatures=Signature.objects.filter(pk=one.pk), reason="checked: spam")
@@ -103,9 +121,13 @@ def test_reversal_leaves_signatures_changed_by_hand_since(petition, moderator, m
     assert Invalidation.objects.get(pk=invalidation.pk).restored == 8
 
 
-def test_signatures_arriving_after_the_preview_are_not_swept_up(petition, moderator, django_capture_on_commit_callbacks):
+def test_signatures_arriving_after_the_preview_are_not_swept_up(
+    petition, moderator, django_capture_on_commit_callbacks
+):
     SignatureFactory.create_batch(3, petition=petition, email_domain="spam.example")
-    preview = invalidations.invalidation_preview(petition=petition, criteria=invalidations.criteria_from(email_domain="spam.example"))
+    preview = invalidations.invalidation_preview(
+        petition=petition, criteria=invalidations.criteria_from(email_domain="spam.example")
+    )
     late = SignatureFactory(petition=petition, email_domain="spam.example")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -132,14 +154,21 @@ def test_applies_in_batches_and_reports_progress(petition, moderator):
     # Running a batch again from an earlier point (a redelivered task) counts nothing twice.
     invalidations.invalidation_apply(invalidation_id=invalidation.pk, after_pk=0, batch_size=10, seconds=0)
     while cursor is not None:
-        cursor = invalidations.invalidation_apply(invalidation_id=invalidation.pk, after_pk=cursor, batch_size=10, seconds=0)
+        cursor = invalidations.invalidation_apply(
+            invalidation_id=invalidation.pk, after_pk=cursor, batch_size=10, seconds=0
+        )
     invalidation.refresh_from_db()
     assert (invalidation.state, invalidation.affected) == (Invalidation.State.DONE, 25)
 
 
 def test_the_progress_page_shows_affected_against_matched_and_refreshes_itself(client, petition, moderator):
     invalidation = Invalidation.objects.create(
-        petition=petition, criteria={"country": "RU", "max_pk": 0}, reason="test", matched=40, affected=15, created_by=moderator
+        petition=petition,
+        criteria={"country": "RU", "max_pk": 0},
+        reason="test",
+        matched=40,
+        affected=15,
+        created_by=moderator,
     )
     client.force_login(moderator)
     page = client.get(reverse("moderation:invalidation", args=[invalidation.pk])).content.decode()
@@ -186,7 +215,9 @@ def test_criteria_combine_and_match_only_their_signatures(petition, criteria, ex
 
     by_pk = {s.pk: key for key, s in named.items()}
     matched = set(
-        Signature.objects.filter(petition=petition).filter(lookups.criteria_query(preview["criteria"])).values_list("pk", flat=True)
+        Signature.objects.filter(petition=petition)
+        .filter(lookups.criteria_query(preview["criteria"]))
+        .values_list("pk", flat=True)
     )
     assert {by_pk[pk] for pk in matched} == expected
     assert preview["matched"] == len(expected)
@@ -208,11 +239,21 @@ def test_time_window_selects_signatures_signed_within_it(petition):
 
 def test_an_invalidation_without_criteria_is_refused(petition, moderator):
     with pytest.raises(ValueError):
-        invalidations.invalidation_create(actor=moderator, petition=petition, criteria={"max_pk": 10}, reason="all", matched=0)
+        invalidations.invalidation_create(
+            actor=moderator, petition=petition, criteria={"max_pk": 10}, reason="all", matched=0
+        )
 
 
-def test_starting_finishing_and_reversing_are_all_in_the_audit_log(petition, moderator, administrator, mixed, django_capture_on_commit_callbacks):
-    invalidation = invalidate(petition, moderator, invalidations.criteria_from(ip="198.51.100.0/24"), django_capture_on_commit_callbacks, reason="botnet")
+def test_starting_finishing_and_reversing_are_all_in_the_audit_log(
+    petition, moderator, administrator, mixed, django_capture_on_commit_callbacks
+):
+    invalidation = invalidate(
+        petition,
+        moderator,
+        invalidations.criteria_from(ip="198.51.100.0/24"),
+        django_capture_on_commit_callbacks,
+        reason="botnet",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         invalidations.invalidation_reverse(actor=administrator, invalidation_id=invalidation.pk)
 
@@ -260,7 +301,11 @@ def test_a_broker_outage_delays_an_invalidation_but_the_sweeper_finishes_it(
         patch.setattr(moderation_tasks.apply_invalidation, "apply_async", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
             invalidation = invalidations.invalidation_create(
-                actor=moderator, petition=petition, criteria=preview["criteria"], reason="spam", matched=preview["matched"]
+                actor=moderator,
+                petition=petition,
+                criteria=preview["criteria"],
+                reason="spam",
+                matched=preview["matched"],
             )
     invalidation.refresh_from_db()
     assert (invalidation.state, invalidation.affected) == (Invalidation.State.RUNNING, 0)

@@ -35,8 +35,13 @@ ADMIN_MODELS = {
     "auth_group": {"view": ADMINISTRATORS, "add": ADMINISTRATORS, "delete": ADMINISTRATORS},
     # Staff members' authenticators: whoever holds a device's key holds that account's second
     # factor, so the key is never shown again once made (config and QR code pages: nobody).
-    "otp_totp_totpdevice": {"view": ADMINISTRATORS, "add": ADMINISTRATORS, "delete": ADMINISTRATORS,
-                            "config": NOBODY, "qrcode": NOBODY},
+    "otp_totp_totpdevice": {
+        "view": ADMINISTRATORS,
+        "add": ADMINISTRATORS,
+        "delete": ADMINISTRATORS,
+        "config": NOBODY,
+        "qrcode": NOBODY,
+    },
 }
 ADMIN_SITE = {"admin:index": STAFF, "admin:app_list": STAFF}
 MODERATION = {
@@ -85,9 +90,9 @@ def _staff_urls() -> list[tuple[str, list[str]]]:
     found = {}
     for name, params in _walk(get_resolver().url_patterns):
         namespace, _sep, short = name.partition(":")
-        if namespace in ("moderation", *NAMESPACE_DEFAULTS):
-            found[name] = params
-        elif namespace == "admin" and (name in ADMIN_SITE or short.rpartition("_")[0].rstrip("_") in ADMIN_MODELS):
+        if namespace in ("moderation", *NAMESPACE_DEFAULTS) or (
+            namespace == "admin" and (name in ADMIN_SITE or short.rpartition("_")[0].rstrip("_") in ADMIN_MODELS)
+        ):
             found[name] = params
         elif namespace == "admin" and re.match(r"(petitions|auth|otp_totp)_", short):
             found[name] = params  # a model with no expectation yet: expected() will say so
@@ -118,20 +123,32 @@ def objects(db, users):
     petition = Petition.objects.create(slug="matrix", title="Matrix", text="Free them.")
     signature = SignatureFactory(petition=petition, state=Signature.State.SUSPICIOUS, suspicion=["rate_ip"])
     invalidation = Invalidation.objects.create(
-        petition=petition, criteria={"country": "RU", "max_pk": 0}, reason="matrix", created_by=users["administrator"],
+        petition=petition,
+        criteria={"country": "RU", "max_pk": 0},
+        reason="matrix",
+        created_by=users["administrator"],
         state=Invalidation.State.RUNNING,
     )
     audit = AuditEntry.objects.create(actor_label="someone", action="signatures_reject", count=1)
     device = totp_device_enrol(user=users["moderator"], name="a colleague's phone")
-    return {"petition": petition, "signature": signature, "invalidation": invalidation, "audit": audit, "users": users,
-            "device": device}
+    return {
+        "petition": petition,
+        "signature": signature,
+        "invalidation": invalidation,
+        "audit": audit,
+        "users": users,
+        "device": device,
+    }
 
 
 def _export_job(petition, owner) -> ExportJob:
     """A finished-looking export job belonging to the visitor (jobs are visible to their owner only)."""
     return ExportJob.objects.create(
-        owner=owner, petition=petition, filters={"states": ["confirmed"], "contactable": True, "format": "csv"},
-        file_format="csv", state=ExportJob.State.QUEUED,
+        owner=owner,
+        petition=petition,
+        filters={"states": ["confirmed"], "contactable": True, "format": "csv"},
+        file_format="csv",
+        state=ExportJob.State.QUEUED,
     )
 
 
@@ -180,8 +197,12 @@ def _got_in(response) -> bool:
 
 def test_the_matrix_covers_every_staff_area():
     names = {name for name, _params in STAFF_URLS}
-    assert {"admin:petitions_signature_changelist", "admin:petitions_auditentry_changelist", "moderation:dashboard",
-            "admin:otp_totp_totpdevice_changelist"} <= names
+    assert {
+        "admin:petitions_signature_changelist",
+        "admin:petitions_auditentry_changelist",
+        "moderation:dashboard",
+        "admin:otp_totp_totpdevice_changelist",
+    } <= names
     assert all(name in names for name in MODERATION)
     assert any(name.startswith("exports:") for name in names)
 
@@ -220,7 +241,9 @@ def test_every_admin_action_has_an_expectation():
 @pytest.mark.parametrize(("model", "action"), list(ACTIONS), ids=[f"{m._meta.model_name}-{a}" for m, a in ACTIONS])
 def test_exactly_the_right_roles_may_run_the_action(model, action, client, objects):
     target = {
-        Signature: objects["signature"], Petition: objects["petition"], Invalidation: objects["invalidation"],
+        Signature: objects["signature"],
+        Petition: objects["petition"],
+        Invalidation: objects["invalidation"],
         AuditEntry: objects["audit"],
     }.get(model) or _export_job(objects["petition"], objects["users"]["administrator"])
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")

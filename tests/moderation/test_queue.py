@@ -19,12 +19,14 @@ def text(response) -> str:
 def sign(petition, name, email, ip, honeypot=False):
     # What follows the commit (the rate limits, the email) runs as it does after a request.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.signature_create(petition=petition, name=name, email=email, country="DE", ip_address=ip, honeypot=honeypot)
+        services.signature_create(
+            petition=petition, name=name, email=email, country="DE", ip_address=ip, honeypot=honeypot
+        )
 
 
 def test_the_queue_shows_each_kind_of_suspicion_with_its_reason(client, moderator, petition, settings):
     # Limits of one per window, so the second of anything is held.
-    settings.PETITION_RATE_LIMITS = {kind: (1, 3600) for kind in ("ip", "subnet", "domain", "name")}
+    settings.PETITION_RATE_LIMITS = dict.fromkeys(("ip", "subnet", "domain", "name"), (1, 3600))
     sign(petition, "Honey Pot", "bot@one.example", "192.0.2.1", honeypot=True)
     sign(petition, "Temp Mail", "x@mailinator.com", "192.0.2.2")  # a domain from disposable-email-domains
     sign(petition, "First Person", "a@same-ip.example", "198.51.100.1")
@@ -45,7 +47,7 @@ def test_the_queue_shows_each_kind_of_suspicion_with_its_reason(client, moderato
     response = client.get(reverse("moderation:queue"))
     assert response.status_code == 200
     page = text(response)
-    for value, label in Signature.Suspicion.choices:
+    for _value, label in Signature.Suspicion.choices:
         assert str(label)[0].upper() + str(label)[1:] in page, label
     assert "Honey Pot" in page and "hidden field filled in (a bot)" in page
     assert "First Person" not in page  # the first from an address is not held
@@ -67,7 +69,8 @@ def test_the_queue_hands_the_ticked_rows_to_the_confirmed_bulk_actions(client, m
     assert f'name="_selected_action" value="{held.pk}"' in page
 
     confirm = client.post(
-        action_url, {"action": "reject_spam", "_selected_action": [held.pk], "index": 0, "next": reverse("moderation:queue")}
+        action_url,
+        {"action": "reject_spam", "_selected_action": [held.pk], "index": 0, "next": reverse("moderation:queue")},
     )
     assert "This changes 1 signature of the 1 selected" in text(confirm)
 
@@ -77,7 +80,10 @@ def test_pages_through_a_long_queue_without_counting_pages(client, moderator, pe
     from tests.factories import SignatureFactory
 
     monkeypatch.setattr(moderation_views, "QUEUE_PAGE_SIZE", 3)
-    rows = [SignatureFactory(petition=petition, state=State.SUSPICIOUS, suspicion=["rate_ip"], name=f"Bot {i}") for i in range(5)]
+    rows = [
+        SignatureFactory(petition=petition, state=State.SUSPICIOUS, suspicion=["rate_ip"], name=f"Bot {i}")
+        for i in range(5)
+    ]
     client.force_login(moderator)
     first = client.get(reverse("moderation:queue"))
     assert [s.pk for s in first.context["signatures"]] == [r.pk for r in reversed(rows)][:3]

@@ -17,7 +17,12 @@ def perms(group_name: str) -> set[str]:
 def test_a_moderator_moderates_but_cannot_export_or_manage_users(db):
     granted = perms("Moderator")
     assert {"petitions.moderate_signature", "petitions.view_signature", "petitions.view_dashboard"} <= granted
-    assert not granted & {"petitions.export_supporters", "petitions.export_all_states", "petitions.view_auditentry", "auth.change_user"}
+    assert not granted & {
+        "petitions.export_supporters",
+        "petitions.export_all_states",
+        "petitions.view_auditentry",
+        "auth.change_user",
+    }
 
 
 def test_an_organizer_sees_statistics_and_exports_but_cannot_moderate(db):
@@ -62,15 +67,25 @@ def test_a_correct_login_gets_in_and_the_session_ends_within_two_hours(client, s
 def test_lockout_follows_the_client_address_our_proxies_report(client, staff_user, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     login = reverse("admin:login")
-    for i in range(settings.AXES_FAILURE_LIMIT):
-        client.post(login, {"username": "mod", "password": "wrong"}, HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            login, {"username": "mod", "password": "wrong"}, HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="10.0.0.2"
+        )
     # Locked for the attacker's address…
-    locked = client.post(login, {"username": "mod", "password": "correct horse battery staple"},
-                         HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    locked = client.post(
+        login,
+        {"username": "mod", "password": "correct horse battery staple"},
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+        REMOTE_ADDR="10.0.0.2",
+    )
     assert locked.status_code == 429
     # …but not for the moderator at another address behind the same proxy.
-    ok = client.post(login, {"username": "mod", "password": "correct horse battery staple", "otp_token": staff_code(staff_user)},
-                     HTTP_X_FORWARDED_FOR="192.0.2.44", REMOTE_ADDR="10.0.0.2")
+    ok = client.post(
+        login,
+        {"username": "mod", "password": "correct horse battery staple", "otp_token": staff_code(staff_user)},
+        HTTP_X_FORWARDED_FOR="192.0.2.44",
+        REMOTE_ADDR="10.0.0.2",
+    )
     assert ok.status_code == 302
 
 
@@ -80,12 +95,20 @@ def test_twenty_failures_from_rotating_addresses_lock_the_account(client, staff_
     settings.TRUSTED_PROXY_COUNT = 1
     login = reverse("admin:login")
     for i in range(settings.AXES_USERNAME_FAILURE_LIMIT):
-        response = client.post(login, {"username": "mod", "password": "wrong"},
-                               HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 1}", REMOTE_ADDR="10.0.0.2")
+        response = client.post(
+            login,
+            {"username": "mod", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 1}",
+            REMOTE_ADDR="10.0.0.2",
+        )
         assert response.status_code == (429 if i + 1 == settings.AXES_USERNAME_FAILURE_LIMIT else 200), i
     # Locked from every address now, even with the right password and code.
-    locked = client.post(login, {"username": "mod", "password": "correct horse battery staple", "otp_token": staff_code(staff_user)},
-                         HTTP_X_FORWARDED_FOR="192.0.2.200", REMOTE_ADDR="10.0.0.2")
+    locked = client.post(
+        login,
+        {"username": "mod", "password": "correct horse battery staple", "otp_token": staff_code(staff_user)},
+        HTTP_X_FORWARDED_FOR="192.0.2.200",
+        REMOTE_ADDR="10.0.0.2",
+    )
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
 
@@ -108,7 +131,10 @@ def test_a_correct_password_without_a_valid_code_does_not_open_the_staff_pages(c
 
 def test_a_staff_account_without_an_authenticator_cannot_sign_in(client, db):
     UserFactory(username="newcomer", groups=["Moderator"])
-    response = client.post(reverse("admin:login"), {"username": "newcomer", "password": "correct horse battery staple", "otp_token": "123456"})
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "newcomer", "password": "correct horse battery staple", "otp_token": "123456"},
+    )
     assert "Ask an administrator to enrol one." in response.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -120,8 +146,12 @@ def test_a_session_without_the_second_factor_opens_no_staff_page(db, staff_user,
     for user in (staff_user, organizer):
         unverified = Client()
         unverified.force_login(user)
-        for page in (reverse("admin:index"), reverse("moderation:dashboard"), reverse("moderation:queue"),
-                     reverse("exports:start")):
+        for page in (
+            reverse("admin:index"),
+            reverse("moderation:dashboard"),
+            reverse("moderation:queue"),
+            reverse("exports:start"),
+        ):
             response = unverified.get(page)
             assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login")), page
 

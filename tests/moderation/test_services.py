@@ -57,7 +57,11 @@ def test_restoring_a_rejection_returns_each_signature_to_where_it_was(petition, 
 
     assert actions.signatures_restore(actor=moderator, signatures=rows(confirmed, pending, held)) == 3
 
-    assert (state_of(confirmed), state_of(pending), state_of(held)) == (State.CONFIRMED, State.PENDING, State.SUSPICIOUS)
+    assert (state_of(confirmed), state_of(pending), state_of(held)) == (
+        State.CONFIRMED,
+        State.PENDING,
+        State.SUSPICIOUS,
+    )
     counted()
     assert public_count(petition) == 1
 
@@ -106,7 +110,9 @@ def test_clear_leaves_signatures_that_are_not_suspicious_alone(petition, moderat
     assert state_of(rejected) == State.REJECTED
 
 
-def test_resend_emails_only_unconfirmed_signers_within_the_cap(petition, moderator, settings, django_capture_on_commit_callbacks):
+def test_resend_emails_only_unconfirmed_signers_within_the_cap(
+    petition, moderator, settings, django_capture_on_commit_callbacks
+):
     pending = SignatureFactory(petition=petition, email="pending@example.org")
     confirmed = SignatureFactory(petition=petition, confirmed=True, email="confirmed@example.org")
     rejected = SignatureFactory(petition=petition, state=State.REJECTED, email="rejected@example.org")
@@ -122,7 +128,9 @@ def test_resend_emails_only_unconfirmed_signers_within_the_cap(petition, moderat
 
 
 def test_erasing_keeps_an_anonymous_counted_row(petition, moderator, counted):
-    a = SignatureFactory(petition=petition, confirmed=True, name="Aigerim Bekova", email="a@example.org", ip_address="203.0.113.5")
+    a = SignatureFactory(
+        petition=petition, confirmed=True, name="Aigerim Bekova", email="a@example.org", ip_address="203.0.113.5"
+    )
     b = SignatureFactory(petition=petition, confirmed=True, email="b@example.org")
     counted()
 
@@ -157,7 +165,11 @@ def test_every_action_leaves_an_audit_entry_with_who_what_and_how_many(petition,
 
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.actor_label, entry.action, entry.count, entry.petition) == (
-        moderator, "moderator", service, 2, petition
+        moderator,
+        "moderator",
+        service,
+        2,
+        petition,
     )
     # The filters' names, never their values (the search may be the person's address).
     assert entry.details["filter"] == {"changelist": ["q"], "select_across": True}

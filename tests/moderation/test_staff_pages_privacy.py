@@ -15,8 +15,9 @@ SOURCES = ("203.0.113.0/24", "203.0.113.7", "burst.example")
 
 
 @pytest.mark.parametrize(("role", "sees_sources"), [("moderator", True), ("administrator", True), ("organizer", False)])
-def test_only_roles_that_moderate_see_top_ips_and_email_domains_on_the_dashboard(client, users, petition, role,
-                                                                                  sees_sources):
+def test_only_roles_that_moderate_see_top_ips_and_email_domains_on_the_dashboard(
+    client, users, petition, role, sees_sources
+):
     for n in range(3):
         SignatureFactory(petition=petition, ip_address="203.0.113.7", email=f"s{n}@burst.example")
     client.force_login(users[role])
@@ -49,13 +50,21 @@ def _staff_pages(petition, invalidation, job):
 def test_every_staff_page_showing_signers_says_no_store(client, administrator, petition):
     SignatureFactory(petition=petition, ip_address="203.0.113.7")
     invalidation = invalidations.invalidation_create(
-        actor=administrator, petition=petition, criteria={"ip": "203.0.113.7", "max_pk": 10**9}, reason="flood",
+        actor=administrator,
+        petition=petition,
+        criteria={"ip": "203.0.113.7", "max_pk": 10**9},
+        reason="flood",
         matched=1,
     )
     now = timezone.now()
     job = ExportJob.objects.create(
-        owner=administrator, petition=petition, filters={"states": ["confirmed"], "contactable": True, "format": "csv"},
-        file_format="csv", state=ExportJob.State.RUNNING, finished_at=now, expires_at=now + timedelta(hours=1),
+        owner=administrator,
+        petition=petition,
+        filters={"states": ["confirmed"], "contactable": True, "format": "csv"},
+        file_format="csv",
+        state=ExportJob.State.RUNNING,
+        finished_at=now,
+        expires_at=now + timedelta(hours=1),
     )
     client.force_login(administrator)
 

@@ -36,9 +36,21 @@ def _accepted(value: str) -> str | None:
 
 
 NAMES = [name for value in HOSTILE if isinstance(value, str) and (name := _accepted(value))] + [
-    "Aigerim Bekova", "Әлия Нұрланқызы", "Жанна", "O'Brien & Sons", "<b>Bold</b>", "名前 テスト", "x" * 100, "&" * 100,
+    "Aigerim Bekova",
+    "Әлия Нұрланқызы",
+    "Жанна",
+    "O'Brien & Sons",
+    "<b>Bold</b>",
+    "名前 テスト",
+    "x" * 100,
+    "&" * 100,
 ]
-ADDRESSES = ["aigerim@example.org", "Aigerim.Bekova+petition@example.org", "user@bücher.example", "a@" + "d" * 60 + ".kz"]
+ADDRESSES = [
+    "aigerim@example.org",
+    "Aigerim.Bekova+petition@example.org",
+    "user@bücher.example",
+    "a@" + "d" * 60 + ".kz",
+]
 
 
 def parsed(data: bytes):
@@ -59,7 +71,15 @@ def what_a_reader_sees(message) -> dict:
     Message-ID, and with the links' tokens (checked by links_lead_to) blanked out."""
     headers = {
         name: str(message[name]).strip()  # a long value may be folded onto a second line
-        for name in ("From", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post", "Auto-Submitted", "Content-Language")
+        for name in (
+            "From",
+            "To",
+            "Subject",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+            "Auto-Submitted",
+            "Content-Language",
+        )
     }
     seen = {
         **headers,
@@ -83,8 +103,11 @@ def test_a_prepared_email_reads_exactly_like_a_full_render_for_every_hostile_nam
     confirmed_at = timezone.now() if kind == "reminder" else None
     for n, name in enumerate(NAMES):
         signature = SignatureFactory(
-            petition=petition, name=name, email=ADDRESSES[n % len(ADDRESSES)].replace("@", f".{n}@", 1),
-            keep_updated=keep_updated, confirmed_at=confirmed_at,
+            petition=petition,
+            name=name,
+            email=ADDRESSES[n % len(ADDRESSES)].replace("@", f".{n}@", 1),
+            keep_updated=keep_updated,
+            confirmed_at=confirmed_at,
         )
         prepared = prepared_signature_email(signature)
         reference = build_signature_email(signature).message().as_bytes(linesep="\r\n")
@@ -114,7 +137,9 @@ ADDRESS_LIKE = st.one_of(
     st.builds(
         lambda local, labels: f"{local}@{'.'.join(labels)}",
         st.text(ATOM + '.@"\\ ()<>,;:[]\r\nä', min_size=1, max_size=40),
-        st.lists(st.text(string.ascii_letters + string.digits + "-_.ü", min_size=0, max_size=64), min_size=1, max_size=4),
+        st.lists(
+            st.text(string.ascii_letters + string.digits + "-_.ü", min_size=0, max_size=64), min_size=1, max_size=4
+        ),
     ),
 )
 
@@ -134,17 +159,19 @@ def test_the_recipient_address_is_what_django_would_write_for_it(address):
     # from the standard library's header parser.
     try:
         expected = sanitize_address(address, "utf-8")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the error type is what is compared
         expected = type(exc)
     try:
         got = recipient_address(address, "utf-8")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the error type is what is compared
         got = type(exc)
     assert got == expected
 
 
 @pytest.mark.parametrize("name", ["petitions:confirm", "petitions:unsubscribe"])
-@pytest.mark.parametrize("token", [confirm_token_make(signature_id=1), unsubscribe_token_make(signature_id=987654321), "a:b-c_d", "a b é?"])
+@pytest.mark.parametrize(
+    "token", [confirm_token_make(signature_id=1), unsubscribe_token_make(signature_id=987654321), "a:b-c_d", "a b é?"]
+)
 def test_a_link_is_the_url_reverse_gives_for_its_token(name, token, settings):
     for site in ("http://127.0.0.1:8000", "https://free.example.org", "https://tokenmarker.example.org/sub"):
         settings.SITE_URL = site

@@ -148,15 +148,27 @@ class OtherSender:
 
     def __init__(self, connection):
         settings_dict = connection.settings_dict
-        self.db = psycopg.connect(**{k: v for k, v in {
-            "dbname": settings_dict["NAME"], "user": settings_dict["USER"], "password": settings_dict["PASSWORD"],
-            "host": settings_dict["HOST"] or "127.0.0.1", "port": settings_dict["PORT"] or 5432,
-        }.items() if v})
+        self.db = psycopg.connect(
+            **{
+                k: v
+                for k, v in {
+                    "dbname": settings_dict["NAME"],
+                    "user": settings_dict["USER"],
+                    "password": settings_dict["PASSWORD"],
+                    "host": settings_dict["HOST"] or "127.0.0.1",
+                    "port": settings_dict["PORT"] or 5432,
+                }.items()
+                if v
+            }
+        )
 
     def claim_everything_due(self) -> list[int]:
-        return [row[0] for row in self.db.execute(
-            "SELECT id FROM petitions_signature WHERE email_state = 'pending' AND email_due_at <= now() FOR UPDATE SKIP LOCKED"
-        ).fetchall()]
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT id FROM petitions_signature WHERE email_state = 'pending' AND email_due_at <= now() FOR UPDATE SKIP LOCKED"
+            ).fetchall()
+        ]
 
     def die(self) -> None:
         self.db.close()  # no commit: what it claimed was never sent, as far as the database knows
@@ -217,12 +229,16 @@ def test_a_resend_while_the_email_is_being_sent_does_not_wait_for_the_sender(
     assert sent(send_signature_emails()) == 1
 
 
-def test_a_hold_while_the_email_is_being_sent_is_left_to_a_worker(transactional_db, postgres, no_long_waits, monkeypatch):
+def test_a_hold_while_the_email_is_being_sent_is_left_to_a_worker(
+    transactional_db, postgres, no_long_waits, monkeypatch
+):
     from campaign.petitions import services, tasks
 
     signature = outbox_row(email="flood@example.org")
     queued = []
-    monkeypatch.setattr(tasks.hold_signature, "apply_async", lambda args=(), kwargs=None, **options: queued.append(tuple(args)))  # the broker, not the task
+    monkeypatch.setattr(
+        tasks.hold_signature, "apply_async", lambda args=(), kwargs=None, **options: queued.append(tuple(args))
+    )  # the broker, not the task
     other = OtherSender(postgres)
     try:
         assert other.claim_everything_due() == [signature.pk]
@@ -255,8 +271,13 @@ def test_one_run_sends_a_backlog_of_several_batches_over_one_connection_each_ema
     petition = PetitionFactory()
     addresses = [f"supporter.{n}@example.org" for n in range(250)]
     Signature.objects.bulk_create(
-        SignatureFactory.build(petition=petition, email=address, email_canonical=address, email_state=EmailState.PENDING,
-                               email_due_at=timezone.now())
+        SignatureFactory.build(
+            petition=petition,
+            email=address,
+            email_canonical=address,
+            email_state=EmailState.PENDING,
+            email_due_at=timezone.now(),
+        )
         for address in addresses
     )
 
@@ -297,7 +318,9 @@ def test_the_email_arrives_with_text_and_html_and_one_click_unsubscribe(smtp, se
     confirm_link = settings.SITE_URL + reverse("petitions:confirm", kwargs={"token": "T"})[:-2]
     assert confirm_link in text and f'href="{confirm_link}' in html
     unsubscribe = str(message["List-Unsubscribe"]).strip()
-    assert unsubscribe.startswith(f"<{settings.SITE_URL}" + reverse("petitions:unsubscribe", kwargs={"token": "T"})[:-2]) and unsubscribe.endswith("/>")
+    assert unsubscribe.startswith(
+        f"<{settings.SITE_URL}" + reverse("petitions:unsubscribe", kwargs={"token": "T"})[:-2]
+    ) and unsubscribe.endswith("/>")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe.strip("<>") in text and unsubscribe.strip("<>") in html
     assert message["Content-Language"] == "en" and '<html lang="en">' in html
@@ -578,7 +601,9 @@ def test_a_resend_after_a_failure_gets_a_fresh_set_of_tries(client, smtp, settin
 
     smtp.reset(refuse=1)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("petitions:resend", kwargs={"slug": signature.petition.slug}), {"email": "aigerim@example.org"})
+        client.post(
+            reverse("petitions:resend", kwargs={"slug": signature.petition.slug}), {"email": "aigerim@example.org"}
+        )
     assert Signature.objects.get().email_state == EmailState.PENDING  # refused once more: postponed, not failed
     make_due()
     send_signature_emails()
@@ -610,7 +635,9 @@ def test_a_connection_the_server_dropped_while_idle_is_reopened_at_once(db, sett
 # --- The outbox sweeper ------------------------------------------------------------------------------
 
 
-def test_the_sweeper_sends_what_a_broker_outage_left_behind(client, petition, settings, django_capture_on_commit_callbacks):
+def test_the_sweeper_sends_what_a_broker_outage_left_behind(
+    client, petition, settings, django_capture_on_commit_callbacks
+):
     # The request commits, but its "wake the sender" message never reaches the broker.
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(
@@ -621,7 +648,9 @@ def test_the_sweeper_sends_what_a_broker_outage_left_behind(client, petition, se
     assert sweep_email_outbox() == 0  # still within the grace period: the queue may yet deliver it
     assert mail.outbox == []
 
-    Signature.objects.update(email_due_at=timezone.now() - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS + 1))
+    Signature.objects.update(
+        email_due_at=timezone.now() - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS + 1)
+    )
     assert sweep_email_outbox() == 1
 
     assert [message.to for message in mail.outbox] == [["aigerim@example.org"]]

@@ -85,8 +85,11 @@ def test_worker_task_after_the_database_dropped_its_connection_still_runs(postgr
 
     settings_dict = connection.settings_dict
     with psycopg.connect(
-        host=settings_dict["HOST"] or "127.0.0.1", port=settings_dict["PORT"] or 5432,
-        user=settings_dict["USER"], dbname=settings_dict["NAME"], autocommit=True,
+        host=settings_dict["HOST"] or "127.0.0.1",
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
     ) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
 
@@ -125,7 +128,11 @@ def test_on_redis_a_signature_over_a_limit_is_held_and_a_surge_wakes_one_sender(
         for n in range(3):
             with TestCase.captureOnCommitCallbacks(execute=True):
                 services.signature_create(
-                    petition=petition, name=f"Signer {'abc'[n]}", email=f"s{n}@example.org", country="KZ", ip_address="203.0.113.9"
+                    petition=petition,
+                    name=f"Signer {'abc'[n]}",
+                    email=f"s{n}@example.org",
+                    country="KZ",
+                    ip_address="203.0.113.9",
                 )
         published = queue.llen("celery")
     finally:

@@ -33,7 +33,9 @@ def test_every_character_is_as_likely_as_any_other():
     assert chi_square < 130, f"chi-square {chi_square:.0f}: the characters are not evenly spread"
 
 
-def test_a_returning_visitor_keeps_their_secret_and_gets_a_fresh_mask_that_signs(seeded, django_capture_on_commit_callbacks):
+def test_a_returning_visitor_keeps_their_secret_and_gets_a_fresh_mask_that_signs(
+    seeded, django_capture_on_commit_callbacks
+):
     visitor = Client(enforce_csrf_checks=True)
     url = reverse("petitions:sign", kwargs={"slug": seeded.slug})
     first = visitor.get(url)
@@ -46,7 +48,13 @@ def test_a_returning_visitor_keeps_their_secret_and_gets_a_fresh_mask_that_signs
 
     with django_capture_on_commit_callbacks(execute=True):
         signed = visitor.post(
-            url, {"csrfmiddlewaretoken": tokens[0], "name": "Aigerim Bekova", "email": "aigerim@example.org", "country": "KZ"}
+            url,
+            {
+                "csrfmiddlewaretoken": tokens[0],
+                "name": "Aigerim Bekova",
+                "email": "aigerim@example.org",
+                "country": "KZ",
+            },
         )
     assert signed.status_code == 302
     assert Signature.objects.filter(email="aigerim@example.org").exists()

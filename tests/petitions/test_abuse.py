@@ -18,14 +18,24 @@ CLOSED_PORT = 8198  # in this engineer's range; nothing listens there
 @pytest.fixture
 def limits(settings):
     """Generous limits, to be tightened one at a time by each test."""
-    settings.PETITION_RATE_LIMITS = {"ip": (100, 3600), "subnet": (100, 3600), "domain": (100, 600), "name": (100, 3600)}
+    settings.PETITION_RATE_LIMITS = {
+        "ip": (100, 3600),
+        "subnet": (100, 3600),
+        "domain": (100, 600),
+        "name": (100, 3600),
+    }
     return settings.PETITION_RATE_LIMITS
 
 
 def sign(petition, capture, n, *, ip="203.0.113.5", forwarded=None, **fields):
     """Sign as person number n (a distinct name and address) from `ip`; what the browser gets back."""
     client = Client(REMOTE_ADDR=ip)
-    data = {"name": f"Signer {chr(65 + n)}{chr(97 + n)}lova", "email": f"signer{n}@example.org", "country": "KZ", **fields}
+    data = {
+        "name": f"Signer {chr(65 + n)}{chr(97 + n)}lova",
+        "email": f"signer{n}@example.org",
+        "country": "KZ",
+        **fields,
+    }
     extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
     with capture(execute=True):
         response = client.post(reverse("petitions:sign", kwargs={"slug": petition.slug}), data, **extra)
@@ -65,7 +75,9 @@ def test_signatures_beyond_the_ip_limit_are_held_not_refused_and_not_counted(
         ("domain", [("198.51.100.1", "same.example"), ("192.0.2.1", "same.example")], "rate_domain"),
     ],
 )
-def test_subnet_and_domain_limits_hold_the_excess(petition, limits, django_capture_on_commit_callbacks, limit, signers, reason):
+def test_subnet_and_domain_limits_hold_the_excess(
+    petition, limits, django_capture_on_commit_callbacks, limit, signers, reason
+):
     limits[limit] = (1, 600)
     for n, (ip, domain) in enumerate(signers):
         sign(petition, django_capture_on_commit_callbacks, n, ip=ip, email=f"signer{n}@{domain}")
@@ -146,7 +158,10 @@ def test_an_oversized_request_is_refused_with_a_400(client, petition):
 
 def test_signing_works_while_the_cache_is_down(client, petition, settings, django_capture_on_commit_callbacks):
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": f"redis://127.0.0.1:{CLOSED_PORT}/0"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{CLOSED_PORT}/0",
+        }
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -164,23 +179,47 @@ def test_rate_counters_in_redis_name_no_ip_address_subnet_name_or_domain(
 ):
     import redis
 
-    settings.CACHES = {"default": {"BACKEND": "campaign.redis_cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "campaign"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "campaign.redis_cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "campaign"}
+    }
     store = redis.Redis.from_url(redis_url)
     store.flushdb()
     limits["ip"] = (1, 3600)
     try:
         for n in range(2):
-            sign(petition, django_capture_on_commit_callbacks, n, ip="10.0.0.2", forwarded="198.51.100.77",
-                 name="Zhanar Abenova", email=f"zhanar{n}@probe-domain.example")
+            sign(
+                petition,
+                django_capture_on_commit_callbacks,
+                n,
+                ip="10.0.0.2",
+                forwarded="198.51.100.77",
+                name="Zhanar Abenova",
+                email=f"zhanar{n}@probe-domain.example",
+            )
         settings.TRUSTED_PROXY_COUNT = 1
-        sign(petition, django_capture_on_commit_callbacks, 2, ip="10.0.0.2", forwarded="198.51.100.77",
-             name="Zhanar Abenova", email="zhanar2@probe-domain.example")
+        sign(
+            petition,
+            django_capture_on_commit_callbacks,
+            2,
+            ip="10.0.0.2",
+            forwarded="198.51.100.77",
+            name="Zhanar Abenova",
+            email="zhanar2@probe-domain.example",
+        )
         # The counters worked: the second signature from the same address was held.
         assert Signature.objects.filter(state=Signature.State.SUSPICIOUS).exists()
         keys = [key.decode() for key in store.keys("*")]
         assert any(":rate:" in key for key in keys), keys
-        for secret in ("10.0.0.2", "198.51.100.77", "198.51.100.0", "10.0.0.0", "Zhanar", "zhanar", "abenova",
-                       "probe-domain"):
+        for secret in (
+            "10.0.0.2",
+            "198.51.100.77",
+            "198.51.100.0",
+            "10.0.0.0",
+            "Zhanar",
+            "zhanar",
+            "abenova",
+            "probe-domain",
+        ):
             assert not [key for key in keys if secret.lower() in key.lower()], secret
     finally:
         store.flushdb()

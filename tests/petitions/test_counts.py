@@ -108,7 +108,9 @@ def test_pages_never_count_signature_rows(client, seeded, name, needs_slug):
         response = client.get(url)
 
     assert response.status_code == 200
-    counting = [q["sql"] for q in queries if re.search(r"\bCOUNT\s*\(", q["sql"], re.I) and "petitions_signature" in q["sql"]]
+    counting = [
+        q["sql"] for q in queries if re.search(r"\bCOUNT\s*\(", q["sql"], re.I) and "petitions_signature" in q["sql"]
+    ]
     assert counting == []
     assert len(queries) <= 12, [q["sql"] for q in queries]  # a handful, however many signed
     if name != "petition_count":

@@ -92,7 +92,10 @@ def test_valid_emails_are_kept_as_typed_but_trimmed(typed, kept):
         ("", "Please enter your email address."),
         ("aigerim", "Please enter a valid email address, like name@example.org."),
         ("aigerim@", "Please enter a valid email address, like name@example.org."),
-        ("aigerim@example.org\r\nBcc: victim@example.org", "Please enter a valid email address, like name@example.org."),
+        (
+            "aigerim@example.org\r\nBcc: victim@example.org",
+            "Please enter a valid email address, like name@example.org.",
+        ),
         (EMAIL_255, "Please use an email address of 254 characters or fewer."),
     ],
 )

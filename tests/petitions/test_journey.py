@@ -28,4 +28,7 @@ def test_sign_email_confirm_and_count_in_process(client, seeded, django_capture_
         response = client.post(confirm_path)
     assert response.status_code == 302
     assert Petition.objects.get(pk=seeded.pk).signature_count == 1
-    assert client.get(reverse("petition_count", kwargs={"slug": seeded.slug})).json() == {"count": 1, "goal": seeded.goal}
+    assert client.get(reverse("petition_count", kwargs={"slug": seeded.slug})).json() == {
+        "count": 1,
+        "goal": seeded.goal,
+    }

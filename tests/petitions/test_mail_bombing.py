@@ -34,7 +34,11 @@ MESSAGE = "Please enter a plain email address"
 @pytest.fixture
 def limits(settings):
     settings.PETITION_RATE_LIMITS = {
-        "ip": (100, 3600), "subnet": (100, 3600), "domain": (100, 600), "name": (100, 3600), "resend": (100, 3600),
+        "ip": (100, 3600),
+        "subnet": (100, 3600),
+        "domain": (100, 600),
+        "name": (100, 3600),
+        "resend": (100, 3600),
     }
     return settings.PETITION_RATE_LIMITS
 
@@ -76,10 +80,13 @@ def _sign(petition, capture, n, ip):
         )
 
 
-@pytest.mark.parametrize(("limit", "ips"), [
-    ("ip", ["203.0.113.5"] * 3),
-    ("subnet", ["203.0.113.5", "203.0.113.6", "203.0.113.7"]),
-])
+@pytest.mark.parametrize(
+    ("limit", "ips"),
+    [
+        ("ip", ["203.0.113.5"] * 3),
+        ("subnet", ["203.0.113.5", "203.0.113.6", "203.0.113.7"]),
+    ],
+)
 def test_signatures_held_for_an_ip_or_subnet_limit_get_no_email_until_a_moderator_clears_them(
     petition, limits, django_capture_on_commit_callbacks, limit, ips
 ):

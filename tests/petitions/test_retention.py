@@ -25,7 +25,7 @@ def public_count(petition) -> int:
 
 
 def test_we_delete_your_ip_address_after_30_days(petition):
-    """"Your IP address. We use it only to check for abuse. It is never shown or exported, and
+    """ "Your IP address. We use it only to check for abuse. It is never shown or exported, and
     we delete it after 30 days." (and on the sign form: "We keep your IP address for 30 days")"""
     old = signed_days_ago(31, petition=petition, confirmed=True, ip_address="203.0.113.31")
     recent = signed_days_ago(29, petition=petition, confirmed=True, ip_address="203.0.113.29")
@@ -36,7 +36,7 @@ def test_we_delete_your_ip_address_after_30_days(petition):
 
 
 def test_if_you_do_not_confirm_your_signature_we_delete_it_after_30_days(petition):
-    """"If you do not confirm your signature, we delete it after 30 days." """
+    """ "If you do not confirm your signature, we delete it after 30 days." """
     signed_days_ago(31, petition=petition)
     signed_days_ago(31, petition=petition, state=State.SUSPICIOUS, suspicion=["rate_ip"])
     recent = signed_days_ago(29, petition=petition)
@@ -51,13 +51,13 @@ def test_if_you_do_not_confirm_your_signature_we_delete_it_after_30_days(petitio
 def test_if_you_do_not_confirm_your_signature_we_delete_it_after_30_days_even_once_rejected_or_invalidated(
     petition, django_capture_on_commit_callbacks
 ):
-    """"If you do not confirm your signature, we delete it after 30 days." Moderation does not
+    """ "If you do not confirm your signature, we delete it after 30 days." Moderation does not
     make an unconfirmed signature worth keeping; and deleting it never moves the public count."""
     moderator = UserFactory(groups=["Moderator"])
     confirmed = [signed_days_ago(31, petition=petition, confirmed=True) for _ in range(3)]
     rejected = signed_days_ago(31, petition=petition)
     rejected_recently = signed_days_ago(29, petition=petition)
-    invalidated = signed_days_ago(31, petition=petition, email="bot.1@botnet.example")
+    signed_days_ago(31, petition=petition, email="bot.1@botnet.example")  # invalidated with its twin below
     invalidated_recently = signed_days_ago(29, petition=petition, email="bot.2@botnet.example")
     actions.signatures_reject(
         actor=moderator, signatures=Signature.objects.filter(pk__in=[rejected.pk, rejected_recently.pk]), reason="spam"

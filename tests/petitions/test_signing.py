@@ -196,7 +196,9 @@ def test_didnt_get_the_email_finds_the_signature_under_another_spelling_of_the_a
     mail.outbox.clear()  # the first link went astray
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("petitions:resend", kwargs={"slug": petition.slug}), {"email": "SIGNED@example.org"})
+        response = client.post(
+            reverse("petitions:resend", kwargs={"slug": petition.slug}), {"email": "SIGNED@example.org"}
+        )
 
     assert response.status_code == 200
     assert [message.to for message in mail.outbox] == [["Signed@Example.org"]]  # to the address as signed
@@ -259,12 +261,23 @@ def test_the_page_language_is_the_email_language(client, petition, django_captur
 
 
 def test_home_page_shows_only_first_name_and_country_of_those_who_chose_it(client, seeded):
-    SignatureFactory(petition=seeded, name="Aigerim Bekova", email="aigerim@example.org", country="KZ", show_publicly=True, confirmed=True)
+    SignatureFactory(
+        petition=seeded,
+        name="Aigerim Bekova",
+        email="aigerim@example.org",
+        country="KZ",
+        show_publicly=True,
+        confirmed=True,
+    )
     SignatureFactory(petition=seeded, name="Daniyar Hidden", email="daniyar@example.org", country="KZ", confirmed=True)
     SignatureFactory(petition=seeded, name="Pending Person", email="pending@example.org", show_publicly=True)
     SignatureFactory(
-        petition=seeded, name="Held Person", email="held@example.org", show_publicly=True,
-        state=Signature.State.SUSPICIOUS, confirmed_at="2026-01-01T00:00Z",
+        petition=seeded,
+        name="Held Person",
+        email="held@example.org",
+        show_publicly=True,
+        state=Signature.State.SUSPICIOUS,
+        confirmed_at="2026-01-01T00:00Z",
     )
 
     page = client.get(reverse("content:home")).content.decode()

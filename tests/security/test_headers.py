@@ -18,10 +18,21 @@ from tests.factories import SignatureFactory, UserFactory
 ROOT = Path(__file__).resolve().parents[2]
 SAFE_REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 PRODUCTION_KEYS = [
-    "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
-    "SECURE_REDIRECT_EXEMPT", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_SECURE",
-    "CSRF_COOKIE_HTTPONLY", "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY", "X_FRAME_OPTIONS",
-    "SECURE_CROSS_ORIGIN_OPENER_POLICY", "CONTENT_SECURITY_POLICY",
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_REDIRECT_EXEMPT",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "CSRF_COOKIE_SECURE",
+    "CSRF_COOKIE_HTTPONLY",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_REFERRER_POLICY",
+    "X_FRAME_OPTIONS",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+    "CONTENT_SECURITY_POLICY",
 ]
 
 
@@ -54,7 +65,12 @@ def public_responses(client, petition):
         "wrong method": ("delete", reverse("content:home"), {}),
     }
     for name, (method, url, data) in requests.items():
-        yield name, getattr(client, method)(url, data, secure=True) if method == "post" else getattr(client, method)(url, secure=True)
+        yield (
+            name,
+            getattr(client, method)(url, data, secure=True)
+            if method == "post"
+            else getattr(client, method)(url, secure=True),
+        )
 
 
 def csp_directives(header: str) -> dict[str, list[str]]:
@@ -109,12 +125,15 @@ def test_every_public_page_sends_the_security_headers_and_no_inline_code(client,
 @pytest.fixture(scope="module")
 def production_settings():
     """What campaign/settings.py computes when started as production starts it."""
-    script = "import json; from django.conf import settings as s; print(json.dumps({k: getattr(s, k) for k in %r}))" % (
+    script = "import json; from django.conf import settings as s; print(json.dumps({k: getattr(s, k) for k in %r}))" % (  # noqa: UP031 - the script's braces rule out format()
         PRODUCTION_KEYS,
     )
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "campaign.settings", "DEBUG": "False",
-        "SECRET_KEY": "production-settings-probe-" + "x" * 40, "ALLOWED_HOSTS": "testserver",
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "campaign.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": "production-settings-probe-" + "x" * 40,
+        "ALLOWED_HOSTS": "testserver",
         "EMAIL_URL": "smtp+tls://relay.example.net:587",
     }
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
@@ -131,7 +150,10 @@ def test_production_sends_hsts_and_marks_cookies_secure_and_http_only(client, se
     for name, response in public_responses(client, seeded):
         problems += [f"{name}: {p}" for p in header_problems(response)]
         hsts = response.get("Strict-Transport-Security", "")
-        if not re.fullmatch(r"max-age=(\d+); includeSubDomains; preload", hsts) or int(hsts.split("=")[1].split(";")[0]) < 31536000:
+        if (
+            not re.fullmatch(r"max-age=(\d+); includeSubDomains; preload", hsts)
+            or int(hsts.split("=")[1].split(";")[0]) < 31536000
+        ):
             problems.append(f"{name}: Strict-Transport-Security is {hsts!r}")
         for cookie in response.cookies.values():
             if not (cookie["secure"] and cookie["httponly"] and cookie["samesite"] in ("Lax", "Strict")):
@@ -139,7 +161,9 @@ def test_production_sends_hsts_and_marks_cookies_secure_and_http_only(client, se
     assert not problems, "\n".join(problems)
 
     # The CSRF cookie comes with every form; the session cookie with a staff sign-in.
-    assert client.get(reverse("petitions:sign", kwargs={"slug": seeded.slug}), secure=True).cookies["csrftoken"]["secure"]
+    assert client.get(reverse("petitions:sign", kwargs={"slug": seeded.slug}), secure=True).cookies["csrftoken"][
+        "secure"
+    ]
     staff = UserFactory(is_staff=True)
     response = client.post(
         reverse("admin:login"),

@@ -13,15 +13,26 @@ NAME = "Saule Abdrakhmanova"
 ADDRESS = "Saule.Probe@Example.org"
 
 
-def test_the_journey_logs_no_name_email_or_ip_address(client, seeded, settings, caplog, django_capture_on_commit_callbacks):
+def test_the_journey_logs_no_name_email_or_ip_address(
+    client, seeded, settings, caplog, django_capture_on_commit_callbacks
+):
     caplog.set_level(logging.DEBUG)
     settings.TRUSTED_PROXY_COUNT = 1
     proxy = {"HTTP_X_FORWARDED_FOR": "203.0.113.99"}
     sign_url = reverse("petitions:sign", kwargs={"slug": seeded.slug})
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(sign_url, {"name": NAME, "email": "Saule.Probe@", "country": "KZ"}, **proxy).status_code == 400
-        assert client.post(sign_url, {"name": NAME, "email": ADDRESS, "country": "KZ", "keep_updated": "on"}, **proxy).status_code == 302
-        assert client.post(sign_url, {"name": NAME, "email": ADDRESS.upper(), "country": "KZ"}, **proxy).status_code == 302
+        assert (
+            client.post(sign_url, {"name": NAME, "email": "Saule.Probe@", "country": "KZ"}, **proxy).status_code == 400
+        )
+        assert (
+            client.post(
+                sign_url, {"name": NAME, "email": ADDRESS, "country": "KZ", "keep_updated": "on"}, **proxy
+            ).status_code
+            == 302
+        )
+        assert (
+            client.post(sign_url, {"name": NAME, "email": ADDRESS.upper(), "country": "KZ"}, **proxy).status_code == 302
+        )
         client.post(reverse("petitions:resend", kwargs={"slug": seeded.slug}), {"email": ADDRESS}, **proxy)
     confirm = re.search(r"http://[^/]+(/\w+/petitions/confirm/[^/\s]+/)", mail.outbox[0].body).group(1)
     with django_capture_on_commit_callbacks(execute=True):

@@ -11,7 +11,9 @@ from campaign.petitions.models import Signature
 from tests.factories import UserFactory
 
 
-def test_tokens_from_a_real_email_cannot_be_used_for_the_other_purpose(client, seeded, django_capture_on_commit_callbacks):
+def test_tokens_from_a_real_email_cannot_be_used_for_the_other_purpose(
+    client, seeded, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("petitions:sign", kwargs={"slug": seeded.slug}),

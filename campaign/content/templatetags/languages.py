@@ -25,6 +25,6 @@ def language_versions(context) -> dict:
         "languages": versions,
         "alternates": versions if resolved else [],
         # The unprefixed path redirects each visitor to their own language (campaign/content/locale.py).
-        "x_default": "/" + path[len(prefix):] if resolved else "",
+        "x_default": "/" + path[len(prefix) :] if resolved else "",
         "next": path,
     }

@@ -15,11 +15,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--code", action="store_true", help="print the authenticator's current code and nothing else")
+        parser.add_argument(
+            "--code", action="store_true", help="print the authenticator's current code and nothing else"
+        )
 
     def handle(self, *args, code, **options):
         if not settings.DEBUG:
-            raise CommandError("local_admin is for development; create production staff with createsuperuser and enrol_totp.")
+            raise CommandError(
+                "local_admin is for development; create production staff with createsuperuser and enrol_totp."
+            )
         if code:
             device = TOTPDevice.objects.filter(user__username="admin").first()
             if device is None:

@@ -12,7 +12,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = seed_campaign()
         lines = []
-        for outcome, label in (("created", "created"), ("updated", "updated"), ("kept", "kept as edited (newer seeded version available in the admin)")):
+        for outcome, label in (
+            ("created", "created"),
+            ("updated", "updated"),
+            ("kept", "kept as edited (newer seeded version available in the admin)"),
+        ):
             if counts[outcome]:
                 lines.append(f"{label}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts[outcome].items())))
         self.stdout.write("Seeded: " + ("; ".join(lines) if lines else "nothing to do (up to date)") + ".")

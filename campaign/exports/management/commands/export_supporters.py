@@ -28,7 +28,7 @@ def _day(text: str) -> date:
 def _operator() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # a container may have no name for its user id
+    except Exception:  # noqa: BLE001 - a container may have no name for its user id
         return str(os.getuid())
 
 
@@ -45,17 +45,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--petition", required=True, metavar="SLUG", help="The petition's slug.")
         parser.add_argument(
-            "--state", action="append", dest="states", metavar="STATE",
+            "--state",
+            action="append",
+            dest="states",
+            metavar="STATE",
             choices=[s.value for s in ALL_STATES],
             help="Include signatures in this state (repeat for several). Default: confirmed.",
         )
         audience = parser.add_mutually_exclusive_group()
         audience.add_argument(
-            "--contactable", dest="contactable", action="store_true", default=True,
+            "--contactable",
+            dest="contactable",
+            action="store_true",
+            default=True,
             help="Only supporters who agreed to be kept updated, with email addresses (the default).",
         )
         audience.add_argument(
-            "--all-supporters", dest="contactable", action="store_false",
+            "--all-supporters",
+            dest="contactable",
+            action="store_false",
             help="Every supporter, for delivery: no email addresses.",
         )
         parser.add_argument("--country", default="", metavar="CC", help="Only this country (ISO code, e.g. DE).")
@@ -65,7 +73,10 @@ class Command(BaseCommand):
         parser.add_argument("--excel", action="store_true", help="CSV for Excel: UTF-8 byte-order mark, CRLF.")
         parser.add_argument("--output", "-o", default="-", metavar="FILE", help="Where to write; - is stdout.")
         parser.add_argument(
-            "--chunk-size", type=int, default=None, help=f"Rows per database fetch (default {writers.DEFAULT_CHUNK_SIZE})."
+            "--chunk-size",
+            type=int,
+            default=None,
+            help=f"Rows per database fetch (default {writers.DEFAULT_CHUNK_SIZE}).",
         )
 
     def handle(self, *args, **options):
@@ -93,7 +104,10 @@ class Command(BaseCommand):
 
         export = jobs.export_start(
             # No site account runs a command: the audit entry names the system user instead.
-            filters=filters, actor=None, route="command", audit_extra={"operator": _operator()},
+            filters=filters,
+            actor=None,
+            route="command",
+            audit_extra={"operator": _operator()},
             chunk_size=options["chunk_size"],
         )
         if output == "-":

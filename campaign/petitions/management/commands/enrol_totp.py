@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--name", default="authenticator", help="what to call the device (shown if they have several)")
+        parser.add_argument(
+            "--name", default="authenticator", help="what to call the device (shown if they have several)"
+        )
         parser.add_argument("--replace", action="store_true", help="remove the account's other devices (a lost phone)")
 
     def handle(self, *args, username, name, replace, **options):
