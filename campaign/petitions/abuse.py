@@ -109,7 +109,8 @@ EMAIL_WITHHELD_REASONS = (str(Suspicion.RATE_IP), str(Suspicion.RATE_SUBNET))
 
 
 def over_limits(checks: list[tuple[str, int, str, int]], counts: list[int]) -> list[str]:
-    return [reason for (_key, _window, reason, limit), count in zip(checks, counts, strict=True) if count > limit]
+    # `counts` is empty when the cache could not be asked: then nothing is over a limit.
+    return [reason for (_key, _window, reason, limit), count in zip(checks, counts, strict=False) if count > limit]
 
 
 URL_PATTERN = re.compile(
