@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from campaign.petitions import services
-from campaign.petitions.tokens import confirm_token_make, unsubscribe_token_make
 from tests.factories import SignatureFactory
+from tests.pages import public_pages
 
 from .support import axe_violations, confirm_link, origin, screenshot, shown_count
 
@@ -103,24 +103,6 @@ def test_the_language_switcher_works_without_javascript_and_is_remembered(site, 
     assert tab.errors == []
 
 
-def pages(petition, signature) -> dict[str, tuple[str, dict]]:
-    slug = {"slug": petition.slug}
-    return {
-        "home": ("content:home", {}),
-        "demands": ("content:demands", {}),
-        "timeline": ("content:timeline", {}),
-        "sources": ("content:sources", {}),
-        "privacy": ("content:privacy", {}),
-        "sign": ("petitions:sign", slug),
-        "thanks": ("petitions:thanks", slug),
-        "confirmed": ("petitions:confirmed", slug),
-        "resend": ("petitions:resend", slug),
-        "confirm": ("petitions:confirm", {"token": confirm_token_make(signature_id=signature.pk)}),
-        "unsubscribe": ("petitions:unsubscribe", {"token": unsubscribe_token_make(signature_id=signature.pk)}),
-        "broken-link": ("petitions:confirm", {"token": "not-a-real-token"}),
-    }
-
-
 # One test per language and size: each test pays for a fresh database on a live server.
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])
@@ -128,7 +110,7 @@ def test_every_public_page_in_every_language_has_no_wcag_21_aa_violations(site, 
     signature = SignatureFactory(petition=site)
     tab = browse(size)
     found = {}
-    for name, (route, kwargs) in pages(site, signature).items():
+    for name, (route, kwargs) in public_pages(site, signature).items():
         with translation.override(language):
             path = reverse(route, kwargs=kwargs or None)
         tab.page.goto(live_server.url + path)

@@ -16,8 +16,8 @@ from django.utils import translation
 from campaign.content.models import Quote, Source
 from campaign.outbox.emails import prepared_signature_email
 from campaign.petitions.models import Petition, Signature
-from campaign.petitions.tokens import confirm_token_make, unsubscribe_token_make
 from tests.factories import SignatureFactory
+from tests.pages import public_pages
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
@@ -64,24 +64,6 @@ def test_the_switcher_works_as_a_plain_form_and_root_remembers_the_choice(client
     assert client.get("/", HTTP_ACCEPT_LANGUAGE="ru,en")["Location"] == "/kk/"
     client.post(reverse("set_language"), {"language": "en", "next": "/kk/"})
     assert client.get("/", HTTP_ACCEPT_LANGUAGE="ru,en")["Location"] == "/en/"
-
-
-def public_pages(petition, signature) -> dict[str, tuple[str, dict]]:
-    slug = {"slug": petition.slug}
-    return {
-        "home": ("content:home", {}),
-        "demands": ("content:demands", {}),
-        "timeline": ("content:timeline", {}),
-        "sources": ("content:sources", {}),
-        "privacy": ("content:privacy", {}),
-        "sign": ("petitions:sign", slug),
-        "thanks": ("petitions:thanks", slug),
-        "confirmed": ("petitions:confirmed", slug),
-        "resend": ("petitions:resend", slug),
-        "confirm": ("petitions:confirm", {"token": confirm_token_make(signature_id=signature.pk)}),
-        "unsubscribe": ("petitions:unsubscribe", {"token": unsubscribe_token_make(signature_id=signature.pk)}),
-        "broken link": ("petitions:confirm", {"token": "not-a-token"}),
-    }
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
