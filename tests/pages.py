@@ -15,7 +15,7 @@ def public_pages(petition, signature) -> dict[str, tuple[str, dict]]:
         "thanks": ("petitions:thanks", slug),
         "confirmed": ("petitions:confirmed", slug),
         "resend": ("petitions:resend", slug),
-        "confirm": ("petitions:confirm", {"token": confirm_token_make(signature_id=signature.pk)}),
-        "unsubscribe": ("petitions:unsubscribe", {"token": unsubscribe_token_make(signature_id=signature.pk)}),
+        "confirm": ("petitions:confirm", {"token": confirm_token_make(public_id=signature.public_id)}),
+        "unsubscribe": ("petitions:unsubscribe", {"token": unsubscribe_token_make(public_id=signature.public_id)}),
         "broken link": ("petitions:confirm", {"token": "not-a-token"}),
     }
