@@ -349,7 +349,7 @@ PETITION_RATE_LIMITS = {
 PETITION_NEUTRAL_EMAIL_LANGUAGES = env.list("PETITION_NEUTRAL_EMAIL_LANGUAGES", default=["ru", "kk"])
 PETITION_NEUTRAL_SENDER_NAME = env.str("PETITION_NEUTRAL_SENDER_NAME", default="")
 # The version of the notice shown beside the form; bump it whenever that text changes.
-PETITION_CONSENT_VERSION = "2026-11-27"
+PETITION_CONSENT_VERSION = "2026-12-05"
 # Personal data retention (see the privacy page).
 PETITION_UNCONFIRMED_RETENTION_DAYS = 30
 PETITION_IP_RETENTION_DAYS = 30

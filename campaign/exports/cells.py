@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from django.db import NotSupportedError
-from django.db.models import Case, CharField, Func, Value, When
+from django.db.models import Case, CharField, F, Func, Value, When
 from django.db.models.functions import Coalesce
 
 from campaign.petitions.models import Signature
@@ -94,9 +94,17 @@ def export_values(*, filters: ExportFilters) -> list:
             values.append(Coalesce(UtcIsoText(column), Value("")))
         elif column == "keep_updated":
             values.append(_keep_updated_text())
+        elif column == "name" and not filters.contactable:
+            values.append(delivered_name())
         else:
             values.append(column)
     return values
+
+
+def delivered_name() -> Case:
+    """The name as the list handed to the authorities holds it: empty for a signer who asked to
+    be counted without it (the row, and so its country, stays in the list)."""
+    return Case(When(leave_name_off=True, then=Value("")), default=F("name"), output_field=CharField())
 
 
 def _keep_updated_text() -> Case:
@@ -150,6 +158,8 @@ def copy_cells(*, filters: ExportFilters) -> list:
             cells.append(Coalesce(UtcIsoText(column), Value("")))
         elif column == "keep_updated":
             cells.append(_keep_updated_text())
+        elif column == "name" and not filters.contactable:
+            cells.append(CsvCell(delivered_name(), lf_only=not filters.excel))
         else:
             cells.append(CsvCell(column, lf_only=not filters.excel))
     return cells

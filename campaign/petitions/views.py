@@ -219,8 +219,10 @@ def manage(request, token):
         }
     )
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action not in MANAGE_ACTIONS:
+        # Each button is named after its action; a request naming none, or several, is refused.
+        pressed = [name for name in MANAGE_ACTIONS if name in request.POST]
+        action = pressed[0] if len(pressed) == 1 else None
+        if action is None:
             status = 400
         elif action == "download":
             data = self_service.signature_personal_data(signature=signature)
