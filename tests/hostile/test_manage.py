@@ -128,3 +128,15 @@ def test_bad_manage_links_get_a_4xx_page_and_change_nothing(client, signature, s
     settings.PETITION_MANAGE_MAX_AGE = -1
     assert client.post(reverse("petitions:manage", kwargs={"token": token}), {"withdraw": ""}).status_code == 410
     assert Signature.objects.get().erased_at is None
+
+
+def test_the_manage_page_shows_every_hostile_name_and_address_escaped(client, signature):
+    url = manage_url(signature)
+    findings = Findings("the manage page (hostile name stored)")
+    for value in HOSTILE:
+        text = as_text(value)
+        if not text or len(text) > 100 or "\x00" in text:
+            continue  # the sign form lets no such name through
+        Signature.objects.filter(pk=signature.pk).update(name=text)
+        findings.check_response(value, client.get(url), allowed={200})
+    findings.assert_none()
