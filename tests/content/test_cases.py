@@ -180,3 +180,37 @@ def test_a_case_reads_in_the_visitors_language(client, seeded, organizer, django
     russian = Client().get(reverse("content:home").replace("/en/", "/ru/")).content.decode()
     assert "Айгерим Н." in russian and "Задержана в Алматы." in russian
     assert "Люди за этими цифрами" in russian
+
+
+def test_an_organizer_sees_the_cases_with_their_consent_in_the_admin(client, seeded, organizer):
+    Case.objects.create(name="Aigerim N.", story="A story.", consent_given_by="Her sister")
+    client.force_login(organizer)
+    listing = client.get(reverse("admin:content_case_changelist"))
+    assert listing.status_code == 200 and "Aigerim N." in listing.content.decode()
+    form = client.get(reverse("admin:content_case_add")).content.decode()
+    assert "How consent was given" in form and 'type="file"' in form
+
+
+def test_replacing_a_photo_deletes_the_old_file(
+    client, seeded, organizer, django_capture_on_commit_callbacks, tmp_path
+):
+    client.force_login(organizer)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_case(client, photo=phone_photo(300, 200))
+    case = Case.objects.get()
+    old = tmp_path / case.photo.name
+    assert old.exists()
+    form = {
+        "name_en": case.name_en,
+        "story_en": case.story_en,
+        "photo_alt_en": "",
+        "position": "0",
+        "consent_given_by": case.consent_given_by,
+        "consent_given_on": "2026-11-20",
+        "consent_how": case.consent_how,
+        "photo": SimpleUploadedFile("new.png", phone_photo(200, 300), content_type="image/jpeg"),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("admin:content_case_change", args=[case.pk]), form).status_code == 302
+    assert not old.exists()
+    assert (tmp_path / Case.objects.get().photo.name).exists()
