@@ -5,6 +5,7 @@ its environment defines) and runs nginx with the files compose mounts; `render` 
 in a directory of our own, so `nginx -t` and the tests read the very files the stack would.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -130,9 +131,7 @@ class Nginx:
         wait_for(listening, timeout=15, what="nginx to listen", diagnostics=self.output)
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.popen.wait(timeout=10)
         self._log.close()
