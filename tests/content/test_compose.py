@@ -72,7 +72,7 @@ def test_compose_refuses_to_start_without_a_secret_key(compose):
 def test_the_services_are_the_ones_the_readme_lists(compose):
     line = re.search(r"docker compose up -d\s+#\s*(.+)", README).group(1)
     listed = {name.strip() for name in re.sub(r"\([^)]*\)", "", line).split(",")}
-    assert listed == {"postgres", "redis", "web", "worker", "beat"}
+    assert listed == {"proxy", "postgres", "redis", "web", "worker", "beat", "backup"}
     production = {name for name, service in compose["services"].items() if not service.get("profiles")}
     assert production == listed
 
@@ -153,12 +153,13 @@ def test_mailpit_runs_only_in_the_development_profile_and_only_on_loopback(compo
     assert published(mailpit) and all(host == "127.0.0.1" for host, _port in published(mailpit))
 
 
-def test_gunicorn_is_reachable_only_from_this_host(compose):
-    # With no reverse proxy in the stack, the proxy on the host is the only client web may have:
-    # gunicorn believes X-Forwarded-For, so a client that reached it directly could be anybody.
-    assert published(compose["services"]["web"]) == [("127.0.0.1", "8000")]
+def test_gunicorn_is_reachable_only_through_the_proxy(compose):
+    # gunicorn believes X-Forwarded-For, so a client that reached it directly could be anybody:
+    # web publishes nothing, and by default nothing is published beyond this host's loopback.
+    assert published(compose["services"]["web"]) == []
     for name, service in compose["services"].items():
         assert all(host == "127.0.0.1" for host, _port in published(service)), name
+    assert [name for name, service in compose["services"].items() if published(service)] == ["mailpit", "proxy"]
 
 
 def django_starts(environment: dict) -> subprocess.CompletedProcess:
