@@ -149,6 +149,12 @@ def test_the_site_through_nginx_over_https(seeded, proxied, site_root):
     assert plain.status_code == 301
     assert plain.headers["Location"].startswith("https://")
 
+    # Compose's health check of the proxy, pointed at this nginx's plain-HTTP port.
+    check = proxy_service()["healthcheck"]["test"]
+    assert check[:3] == ["CMD", "bash", "-c"] and "/127.0.0.1/80 " in check[3]
+    healthy = subprocess.run(["bash", "-c", check[3].replace("/127.0.0.1/80 ", f"/127.0.0.1/{http_port} ")], timeout=10)
+    assert healthy.returncode == 0
+
     # Neither nginx nor the app logged the client's address.
     assert CLIENT_ADDRESS not in nginx.output()
     assert CLIENT_ADDRESS not in stack.logs()
