@@ -210,7 +210,9 @@ EXACT_VERSION = re.compile(r"[\w./-]+:v?\d+\.\d+(\.\d+)?(-[a-z][\w.-]*)?(@sha256
 
 def pulled_images(compose: dict, dockerfile: Path) -> dict[str, str]:
     images = {name: service["image"] for name, service in compose["services"].items() if "build" not in service}
-    images["Dockerfile"] = re.search(r"^FROM (\S+)", dockerfile.read_text(), re.MULTILINE).group(1)
+    stages = re.findall(r"^FROM (\S+)", dockerfile.read_text(), re.MULTILINE)
+    images["Dockerfile"] = stages[0]
+    images.update({f"Dockerfile stage {n}": image for n, image in enumerate(stages[1:], 2)})
     return images
 
 
