@@ -11,9 +11,11 @@ import re
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from campaign.petitions.models import Signature
 from tests.conftest import need
 from tests.deploy.nginx import Nginx, proxy_service, render, self_signed_certificate
 
-from .stack import ROOT, Visitor, free_port, wait_for
+from .stack import ROOT, Visitor, free_port, gunicorn_command, wait_for, web_answers
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -213,3 +215,85 @@ def test_slow_clients_hold_nginx_not_the_gunicorn_workers(seeded, proxied):
     finally:
         for sock in slow:
             sock.close()
+
+
+class Dns:
+    """A DNS server that answers every A query with `addresses`, as Docker's does for a scaled
+    service's name: enough for nginx's resolver."""
+
+    def __init__(self, addresses: list[str]):
+        self.addresses = addresses
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.questions: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                query, peer = self.sock.recvfrom(512)
+            except OSError:
+                return
+            end, labels = 12, []
+            while query[end]:
+                labels.append(query[end + 1 : end + 1 + query[end]].decode())
+                end += 1 + query[end]
+            question = query[12 : end + 5]
+            self.questions.append(".".join(labels))
+            answers = b"".join(
+                struct.pack(">HHHIH", 0xC00C, 1, 1, 5, 4) + socket.inet_aton(address) for address in self.addresses
+            )
+            header = query[:2] + struct.pack(">HHHHH", 0x8180, 1, len(self.addresses), 0, 0)
+            self.sock.sendto(header + question + answers, peer)
+
+    def stop(self) -> None:
+        self.sock.close()
+
+
+def test_nginx_spreads_requests_over_every_web_container_and_skips_a_dead_one(site_root, make_stack):
+    """`docker compose up --scale web=3`: three web containers behind one name in Docker's DNS."""
+    nodes = ["127.0.0.3", "127.0.0.4", "127.0.0.5"]
+    stack = make_stack(web=False, worker=False)
+    port = free_port()
+    webs = [
+        stack._spawn(f"web-{n}", gunicorn_command(), GUNICORN_BIND=f"{address}:{port}", GUNICORN_WORKERS="1")
+        for n, address in enumerate(nodes)
+    ]
+    for address, web in zip(nodes, webs, strict=True):
+        wait_for(lambda a=address, w=web: web_answers(f"http://{a}:{port}", w), timeout=45, what="gunicorn")
+    dns = Dns(nodes)
+    work = Path(tempfile.mkdtemp(prefix="campaign-nginx-"))
+    work.chmod(0o755)
+    proxy_port = free_port()
+    conf = render(
+        proxy_service(),
+        work / "nginx",
+        CAMPAIGN_APP=f"web:{port}",
+        CAMPAIGN_RESOLVER=f"127.0.0.1:{dns.port}",
+        CAMPAIGN_ROOT=str(site_root),
+        CAMPAIGN_HTTP_PORT=f"127.0.0.1:{proxy_port}",
+    )
+    nginx = Nginx(conf)
+    try:
+        nginx.wait_listening(proxy_port)
+        url = f"http://127.0.0.1:{proxy_port}/healthz"
+        before = [web.output().count('"GET /healthz"') for web in webs]  # the readiness checks
+        for _ in range(30):
+            assert requests.get(url, timeout=10).status_code == 200
+        assert "web" in dns.questions
+
+        def served():  # each access log line is written just after its response
+            counts = [web.output().count('"GET /healthz"') - n for web, n in zip(webs, before, strict=True)]
+            return counts if sum(counts) == 30 else None
+
+        counts = wait_for(served, timeout=10, what="30 requests in gunicorn's access logs")
+        assert all(count >= 5 for count in counts), counts  # round robin: about ten each
+
+        webs[1].kill()  # one container dies: nginx tries the next, nobody sees an error
+        statuses = [requests.get(url, timeout=10).status_code for _ in range(30)]
+        assert statuses == [200] * 30
+    finally:
+        nginx.stop()
+        dns.stop()
+        shutil.rmtree(work, ignore_errors=True)
