@@ -5,6 +5,8 @@
 # like a backup always is a whole one. Keeps the newest BACKUP_KEEP (default 14) dumps.
 # Used by `make backup` and by docker-compose.yml's `backup` service (docs/operations.md).
 set -eu
+# Dumps hold supporters' names, addresses and IP addresses: readable by their owner only.
+umask 077
 : "${DATABASE_URL:?set DATABASE_URL to the database to back up}"
 dir=${BACKUP_DIR:-backups}
 keep=${BACKUP_KEEP:-14}

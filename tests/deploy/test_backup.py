@@ -89,6 +89,7 @@ def test_a_dump_restored_into_a_new_database_holds_the_same_petition(postgres, r
     [dump] = list(tmp_path.glob("campaign-*.dump"))
     assert made.stdout.strip() == str(dump)
     assert not list(tmp_path.glob(".*partial"))
+    assert dump.stat().st_mode & 0o777 == 0o600  # supporters' personal data: the owner's eyes only
 
     restored = run("sh", "scripts/restore.sh", str(dump), restore_url)
     assert restored.returncode == 0, restored.stderr
