@@ -14,4 +14,5 @@ urlpatterns = [
     path("<slug:slug>/resend/", views.resend, name="resend"),
     path("<slug:slug>/manage/", views.manage_request, name="manage_request"),
     path("<slug:slug>/withdrawn/", views.withdrawn, name="withdrawn"),
+    path("<slug:slug>/countries/", views.countries, name="countries"),
 ]
