@@ -72,6 +72,15 @@ def test_no_link_in_any_email_contains_the_sequential_id(petition, language, con
                     assert signing.loads(token, salt=salt) == signature.public_id
 
 
+def test_a_manage_link_never_reaches_a_log(petition):
+    from campaign.log_redaction import redact_path
+
+    signature = SignatureFactory(petition=petition)
+    token = manage_token_make(public_id=signature.public_id)
+    path = reverse("petitions:manage", kwargs={"token": token})
+    assert redact_path(path) == path.replace(token, "[redacted]")
+
+
 def test_each_signature_gets_its_own_random_32_hex_public_id(petition):
     ids = [SignatureFactory(petition=petition).public_id for _ in range(20)]
     assert len(set(ids)) == 20
