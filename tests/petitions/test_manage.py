@@ -321,3 +321,30 @@ def _parsed(data: bytes):
     import email.policy
 
     return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def test_withdrawing_deletes_every_prepared_export_file_that_holds_the_signer(
+    client, petition, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from campaign.petitions.models import ExportJob
+    from tests.exports.helpers import download, staff_user
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PETITION_EXPORT_ASYNC_THRESHOLD = 1  # more rows than this: a background job with a file
+    SignatureFactory(petition=petition, confirmed=True, keep_updated=True)
+    signer = SignatureFactory(petition=petition, confirmed=True, keep_updated=True, email="withdrawing@example.org")
+    organizer = staff_user("export_supporters", username="organizer")
+    staff = type(client)()
+    staff.force_login(organizer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = download(staff, petition)
+    assert response.status_code == 302
+    job = ExportJob.objects.get()
+    assert b"withdrawing@example.org" in (settings.MEDIA_ROOT / job.file_path).read_bytes()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(manage_url(signer), {"withdraw": ""})
+
+    files = b"".join(p.read_bytes() for p in (settings.MEDIA_ROOT / "exports").iterdir() if p.is_file())
+    assert b"withdrawing@example.org" not in files
+    assert staff.get(reverse("exports:job-file", kwargs={"pk": job.pk})).status_code == 410
