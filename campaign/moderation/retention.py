@@ -16,7 +16,7 @@ from django.utils import timezone
 from campaign.petitions.models import Petition, Signature
 
 from .audit import audit_record
-from .erasure import signatures_personal_data_erase
+from .erasure import Quotes, signatures_personal_data_erase
 
 BATCH_SIZE = 2000
 
@@ -61,14 +61,14 @@ def signatures_anonymise_due(
         report.append(item)
         if dry_run or not item.to_anonymise:
             continue
-        after = 0
+        after, quotes = 0, Quotes(petition_ids={petition.pk})
         while True:
             ids = list(
                 _remaining(petition).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch_size]
             )
             if not ids:
                 break
-            item.anonymised += signatures_personal_data_erase(signature_ids=ids)
+            item.anonymised += signatures_personal_data_erase(signature_ids=ids, quotes=quotes)
             after = ids[-1]
             if progress is not None:
                 progress(item)
