@@ -1,7 +1,10 @@
 """The staff admin for petitions; signatures, invalidations and the audit log are moderation's
 (campaign/moderation/admin.py), export jobs are exports' (campaign/exports/admin.py)."""
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from . import life
@@ -37,14 +40,27 @@ class PetitionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Close now (signing and resending stop)"), permissions=["close"])
     def close_now(self, request, queryset):
-        closed = sum(
-            life.petition_close(actor=request.user, petition_id=pk) for pk in queryset.values_list("pk", flat=True)
-        )
-        self.message_user(request, _("%(count)d petition(s) closed.") % {"count": closed}, messages.SUCCESS)
+        return self._confirm_then_act(request, queryset, "close_now", life.petition_close, _("%(count)d closed."))
 
     @admin.action(description=_("Reopen for signing"), permissions=["close"])
     def reopen(self, request, queryset):
-        opened = sum(
-            life.petition_reopen(actor=request.user, petition_id=pk) for pk in queryset.values_list("pk", flat=True)
-        )
-        self.message_user(request, _("%(count)d petition(s) reopened.") % {"count": opened}, messages.SUCCESS)
+        return self._confirm_then_act(request, queryset, "reopen", life.petition_reopen, _("%(count)d reopened."))
+
+    def _confirm_then_act(self, request, queryset, name: str, service, done_message):
+        if "post" in request.POST:
+            done = sum(service(actor=request.user, petition_id=pk) for pk in queryset.values_list("pk", flat=True))
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Are you sure?"),
+            "opts": self.model._meta,
+            "action_name": name,
+            "action_description": getattr(self, name).short_description,
+            "petitions": list(queryset.only("title", "signature_count")),
+            "anonymise_months": settings.PETITION_ANONYMISE_AFTER_MONTHS,
+            "selected_ids": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "form_action": request.get_full_path(),
+        }
+        return TemplateResponse(request, "admin/petitions/petition/action_confirmation.html", context)
