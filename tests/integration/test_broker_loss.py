@@ -10,8 +10,9 @@ import time
 from collections import Counter
 
 import pytest
+from django.urls import reverse
 
-from .stack import wait_for
+from .stack import Visitor, wait_for
 from .test_faults import SETTLE_SECONDS, assert_each_received_exactly_once, assert_thanked, sign
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -56,3 +57,27 @@ def test_the_worker_survives_redis_killed_under_it_five_times(seeded, make_stack
     print(
         f"\n{KILLS} Redis kills under a busy worker; worker PID unchanged; emails: {Counter(Counter(smtp.recipients()).values())}"
     )
+
+
+def test_a_resend_asked_for_while_redis_is_down_arrives_once_it_is_back(seeded, make_stack, smtp, own_redis):
+    # Redis is the cache and the broker: the request is recorded in PostgreSQL's outbox, and
+    # beat's sweeper hands it to a sender when Redis returns.
+    stack = make_stack(redis_url_=own_redis.url, beat=True)
+    address = "resend-outage@example.org"
+    assert_thanked(*sign(stack, seeded, address, ip="198.51.100.5"), seeded)
+    smtp.wait_for_each([address], timeout=30, diagnostics=stack.tails)
+    own_redis.stop()
+
+    visitor = Visitor(stack.base_url, ip="198.51.100.6")
+    page = visitor.get(reverse("petitions:resend", kwargs={"slug": seeded.slug}))
+    assert page.status_code == 200
+    started = time.monotonic()
+    answer = visitor.submit(page, page.url, {"email": address})
+    assert answer.status_code == 200 and time.monotonic() - started < 8
+    time.sleep(2)
+    assert len(smtp.to(address)) == 1  # nothing can send while Redis is away
+    own_redis.start()
+
+    wait_for(lambda: len(smtp.to(address)) == 2, timeout=45, what="the resent email", diagnostics=stack.tails)
+    time.sleep(SETTLE_SECONDS)
+    assert len(smtp.to(address)) == 2
