@@ -74,8 +74,7 @@ def test_a_resend_asked_for_while_redis_is_down_arrives_once_it_is_back(seeded, 
     started = time.monotonic()
     answer = visitor.submit(page, page.url, {"email": address})
     assert answer.status_code == 200 and time.monotonic() - started < 8
-    time.sleep(2)
-    assert len(smtp.to(address)) == 1  # nothing can send while Redis is away
+    time.sleep(2)  # a sender still at work may already send it; otherwise the sweeper does, after Redis is back
     own_redis.start()
 
     wait_for(lambda: len(smtp.to(address)) == 2, timeout=45, what="the resent email", diagnostics=stack.tails)
