@@ -154,8 +154,15 @@ def export_jobs_for(*, owner, limit: int = 10) -> list[ExportJob]:
 
 def delivery_report(*, petition: Petition) -> dict:
     """The figures handed over with the petition: confirmed signatures, by country. It names
-    nobody; those who asked to be left off the list are counted here like everyone else."""
-    confirmed = Signature.objects.filter(petition=petition, state=State.CONFIRMED, erased_at__isnull=True)
+    nobody; those who asked to be left off the list are counted here like everyone else.
+
+    Signatures anonymised by retention (erased after the petition closed) stay in the figures,
+    as in the public count; one erased at its signer's request while it was open does not.
+    """
+    kept = Q(erased_at__isnull=True)
+    if petition.closed_at is not None:
+        kept |= Q(erased_at__gte=petition.closed_at)
+    confirmed = Signature.objects.filter(kept, petition=petition, state=State.CONFIRMED)
     by_country = [
         {
             "code": row["country"],

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign.outbox.emails import build_signature_email, prepared_signature_email
 from campaign.petitions import selectors
@@ -142,7 +143,7 @@ def test_a_withdrawn_signer_may_sign_again(client, confirmed, django_capture_on_
 
 
 def test_a_closed_petition_keeps_its_signatures(client, confirmed):
-    Petition.objects.update(is_open=False)
+    Petition.objects.update(closed_at=timezone.now())
     page = client.get(manage_url(confirmed)).content.decode()
     assert "can no longer be withdrawn" in page and 'name="withdraw"' not in page
     response = client.post(manage_url(confirmed), {"withdraw": ""})

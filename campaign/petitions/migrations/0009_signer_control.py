@@ -15,7 +15,7 @@ def public_ids_fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("petitions", "0007_petition_per_language"),
+        ("petitions", "0008_petition_life"),
     ]
 
     operations = [
