@@ -202,3 +202,14 @@ def test_an_organizer_downloads_germany_this_week_as_a_new_user_would(organizer_
     organizer_client.force_login(UserFactory(groups=["Administrator"]))
     log = html.unescape(organizer_client.get(reverse("admin:petitions_auditentry_changelist")).content.decode())
     assert "organizer" in log and '"country": "DE"' in log
+
+
+def test_report_print_sheet_names_the_campaign_whatever_its_title_holds(organizer_client, known):
+    petition, _rows = known
+    petition.title = 'Free "them" } @page { x'
+    petition.save()
+    response = organizer_client.get(reverse("exports:report-print-css", kwargs={"slug": petition.slug}))
+    css = response.content.decode()
+    assert response["Content-Type"].startswith("text/css")
+    assert css.count("{") == 2 and css.count("}") == 2 and css.count('"') == 2
+    assert "@top-left" in css and "Free" in css
