@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -169,12 +170,12 @@ class SignatureAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = ["suspicion_display", "state_before_invalidation", "counted", "signed_at"]
 
-    reject_spam = _confirmed_action("reject_spam", _("Reject as spam (leaves the count)"), "moderate")
+    reject_spam = _confirmed_action("reject_spam", _("Reject as spam (takes them out of the public count)"), "moderate")
     clear_suspicion = _confirmed_action("clear_suspicion", _("Clear suspicion (counts once confirmed)"), "moderate")
     restore = _confirmed_action("restore", _("Restore rejected signatures"), "moderate")
     resend_confirmation = _confirmed_action("resend_confirmation", _("Resend the confirmation email"), "moderate")
     erase_personal_data = _confirmed_action(
-        "erase_personal_data", _("Erase personal data (keeps an anonymous row)"), "erase"
+        "erase_personal_data", _("Erase personal data (cannot be undone; keeps an anonymous row)"), "erase"
     )
 
     ACTIONS = {
@@ -257,8 +258,10 @@ class SignatureAdmin(ReadOnlyAdmin):
         if "post" in request.POST and (reject_form is None or reject_form.is_valid()):
             extra = {"reason": reject_form.cleaned_data["reason"]} if reject_form else {}
             count = service(actor=request.user, signatures=queryset, filters=filters, **extra)
-            self.message_user(request, done_message % {"count": count}, messages.SUCCESS)
             next_url = request.POST.get("next", "")
+            self.message_user(
+                request, self._with_undo(request, done_message % {"count": count}, name, next_url), messages.SUCCESS
+            )
             if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 return HttpResponseRedirect(next_url)
             return None
@@ -281,6 +284,28 @@ class SignatureAdmin(ReadOnlyAdmin):
             "form_action": request.get_full_path(),
         }
         return TemplateResponse(request, "admin/petitions/signature/action_confirmation.html", context)
+
+    def _with_undo(self, request, text: str, name: str, next_url: str):
+        """The success message, with an Undo button where the action can be taken back."""
+        entry = (
+            AuditEntry.objects.filter(actor=request.user, action=f"signatures_{self.ACTIONS[name][0]}")
+            .order_by("-pk")
+            .first()
+        )
+        if entry is None or not entry.count or not moderation_actions.audit_entry_undoable(entry):
+            return text
+        return format_html(
+            '{} <form method="post" action="{}" class="moderation-undo">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="entry" value="{}"><input type="hidden" name="next" value="{}">'
+            '<button type="submit">{}</button></form>',
+            text,
+            reverse("moderation:undo"),
+            get_token(request),
+            entry.pk,
+            next_url or request.get_full_path(),
+            _("Undo"),
+        )
 
 
 def _looks_like_ip(term: str) -> bool:

@@ -23,6 +23,7 @@ AUDIT_ACTIONS = {
     "signatures_restore": _("restored rejected"),
     "signatures_resend": _("resent confirmation"),
     "signatures_erase": _("erased personal data"),
+    "signatures_hold": _("held for review again"),
     "invalidation_create": _("started a bulk invalidation"),
     "invalidation_done": _("bulk invalidation finished"),
     "invalidation_reverse": _("started reversing a bulk invalidation"),

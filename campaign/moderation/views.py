@@ -12,14 +12,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from campaign.petitions.models import Invalidation, Petition, Signature
+from campaign.petitions.models import AuditEntry, Invalidation, Petition, Signature
 from campaign.staff_admin import staff_permission
 
-from . import dashboard, invalidations, lookups
+from . import actions, dashboard, invalidations, lookups
 from .forms import InvalidationApplyForm, InvalidationForm
 
 QUEUE_PAGE_SIZE = 100
@@ -262,9 +263,49 @@ def invalidation_detail(request, pk: int):
 @staff_permission("petitions.moderate_signature")
 @require_POST
 def invalidation_reverse(request, pk: int):
-    invalidation = get_object_or_404(Invalidation, pk=pk)
+    invalidation = get_object_or_404(Invalidation.objects.select_related("petition"), pk=pk)
+    if request.POST.get("confirm") != "yes":
+        # Like every other action: first what it will do, then a second button to do it.
+        context = {
+            "title": _("Reverse bulk invalidation #%(pk)d?") % {"pk": invalidation.pk},
+            "invalidation": invalidation,
+            "rejected_now": invalidation.signatures.filter(state=Signature.State.REJECTED).count(),
+        }
+        return _render(request, "moderation/invalidation_reverse_confirm.html", context)
     if invalidations.invalidation_reverse(actor=request.user, invalidation_id=invalidation.pk):
         messages.success(request, _("Reversing: the signatures go back to the state they had."))
     else:
         messages.error(request, _("Only a finished invalidation can be reversed."))
     return redirect("moderation:invalidation", pk=invalidation.pk)
+
+
+# --- Undo ----------------------------------------------------------------------------------------
+
+UNDONE_MESSAGES = {
+    "signatures_reject": lambda n: ngettext(
+        "Undone: %(n)d signature restored.", "Undone: %(n)d signatures restored.", n
+    ),
+    "signatures_restore": lambda n: ngettext(
+        "Undone: %(n)d signature rejected again.", "Undone: %(n)d signatures rejected again.", n
+    ),
+    "signatures_clear": lambda n: ngettext(
+        "Undone: %(n)d signature held for review again.", "Undone: %(n)d signatures held for review again.", n
+    ),
+}
+
+
+@staff_permission("petitions.moderate_signature")
+@require_POST
+def undo(request):
+    """The Undo button of a moderation action's success message: only its own author's."""
+    pk = request.POST.get("entry", "")
+    entry = AuditEntry.objects.filter(pk=int(pk) if pk.isascii() and pk.isdigit() else 0, actor=request.user).first()
+    if entry is None or not actions.audit_entry_undoable(entry):
+        messages.error(request, _("That action cannot be undone any more (or was undone already)."))
+    else:
+        count = actions.audit_entry_undo(actor=request.user, entry=entry)
+        messages.success(request, UNDONE_MESSAGES[entry.action](count) % {"n": count})
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("moderation:queue")

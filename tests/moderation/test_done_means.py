@@ -102,7 +102,7 @@ def test_a_burst_of_500_bots_from_one_subnet_is_found_invalidated_audited_and_re
     invalidation = Invalidation.objects.get()
     client.force_login(moderator)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("moderation:invalidation_reverse", args=[invalidation.pk]))
+        client.post(reverse("moderation:invalidation_reverse", args=[invalidation.pk]), {"confirm": "yes"})
     counted()
     assert client.get(count_url).json()["count"] == 240
     assert Signature.objects.filter(state=State.CONFIRMED).count() == 240

@@ -51,6 +51,7 @@ MODERATION = {
     "moderation:invalidation_new": MODERATORS,
     "moderation:invalidation": MODERATORS,
     "moderation:invalidation_reverse": MODERATORS,
+    "moderation:undo": MODERATORS,
 }
 # Every export page, whatever it is: organizers and administrators only.
 NAMESPACE_DEFAULTS = {"exports": EXPORTERS}
