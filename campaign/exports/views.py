@@ -42,9 +42,9 @@ from .writers import Export
 State = Signature.State
 
 FORMAT_CHOICES = [
-    ("csv", _("CSV (UTF-8) — for mailing tools and scripts")),
-    ("csv-excel", _("CSV for Excel (UTF-8 with byte-order mark, Windows line endings)")),
-    ("xlsx", _("Excel workbook (XLSX)")),
+    ("csv", _("CSV — for mailing tools and scripts")),
+    ("csv-excel", _("CSV for Excel — opens with every letter right in Excel")),
+    ("xlsx", _("Excel workbook (XLSX) — dates you can sort and filter")),
 ]
 AUDIENCE_CHOICES = [
     ("contactable", _("Contact list: only supporters who agreed to be kept updated, with email addresses")),
