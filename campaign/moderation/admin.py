@@ -136,7 +136,8 @@ class SignatureAdmin(ReadOnlyAdmin):
     # The search box needs search_fields to show; get_search_results does the work.
     search_fields = ["name"]
     search_help_text = _(
-        "A name or email address; @example.org for a whole domain; an IP address or a range such as 203.0.113.0/24."
+        "Part of a name; a whole email address; @example.org for a whole domain; an IP address or a range "
+        "such as 203.0.113.0/24."
     )
     list_per_page = 100
     list_max_show_all = 1000
@@ -230,6 +231,22 @@ class SignatureAdmin(ReadOnlyAdmin):
             "petitions.delete_signature"
         )
 
+    # The detail page's buttons: each opens the same confirmation page as the list's action.
+    DETAIL_ACTIONS = ("reject_spam", "clear_suspicion", "restore", "resend_confirmation", "erase_personal_data")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        signature = Signature.objects.filter(pk=object_id if str(object_id).isdigit() else 0).first()
+        buttons = []
+        if signature is not None:
+            allowed = self.get_actions(request)
+            for name in self.DETAIL_ACTIONS:
+                kind = self.ACTIONS[name][0]
+                one = Signature.objects.filter(pk=signature.pk)
+                if name in allowed and moderation_actions.signatures_eligible(action=kind, signatures=one).exists():
+                    buttons.append({"name": name, "label": allowed[name][2], "danger": kind in ("reject", "erase")})
+        extra_context = {**(extra_context or {}), "moderation_buttons": buttons}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_search_results(self, request, queryset, search_term):
         # A NUL byte cannot reach PostgreSQL; nobody's name or address holds one.
         term = search_term.replace("\x00", "").strip()
@@ -245,7 +262,19 @@ class SignatureAdmin(ReadOnlyAdmin):
                 return queryset.none(), False
         if "@" in term:
             return queryset.filter(email_canonical=canonical_email(term)), False
-        return queryset.filter(name__icontains=term), False
+        found = queryset.filter(name__icontains=term)
+        if " " not in term and not found.exists():
+            # "gmail" finds nothing: addresses are matched whole (or by domain), never in part.
+            domain = term if "." in term else f"{term}.com"
+            messages.info(
+                request,
+                _(
+                    "No name contains “%(term)s”. Email addresses are found whole: search for the full "
+                    "address, or @%(domain)s for everyone at that domain."
+                )
+                % {"term": term, "domain": domain},
+            )
+        return found, False
 
     def confirm_then_act(self, request, queryset, name: str):
         kind, service, done_message = self.ACTIONS[name]

@@ -136,6 +136,13 @@ def queue_view(request):
         for value, label in Signature.Suspicion.choices
     ]
     rows = held.filter(lookups.suspicion_query(reason)) if reason else held
+    ip = request.GET.get("ip", "").strip()
+    if ip:
+        try:
+            rows = rows.filter(lookups.ip_query(ip))
+        except ValueError:
+            messages.error(request, _("That is not an IP address or a range such as 203.0.113.0/24."))
+            ip = ""
     before = request.GET.get("before", "")
     if before.isascii() and before.isdigit():
         rows = rows.filter(pk__lt=int(before))
@@ -145,16 +152,21 @@ def queue_view(request):
         )[: QUEUE_PAGE_SIZE + 1]
     )
     labels = dict(Signature.Suspicion.choices)
+    # Each held signature's source in context: everyone from its address, held or counted.
+    sources = dashboard.ip_source_totals(ips={s.ip_address for s in page[:QUEUE_PAGE_SIZE] if s.ip_address})
     for signature in page:
         signature.reason_labels = [labels.get(value, value) for value in signature.suspicion]
+        signature.source = sources.get(signature.ip_address)
     context = {
         "title": _("Review queue"),
         "kinds": kinds,
         "held_total": held.count(),
         "reason": reason,
+        "ip": ip,
         "signatures": page[:QUEUE_PAGE_SIZE],
         "older": page[QUEUE_PAGE_SIZE - 1].pk if len(page) > QUEUE_PAGE_SIZE else None,
         "action_url": reverse("admin:petitions_signature_changelist") + "?state__exact=suspicious",
+        "changelist_url": reverse("admin:petitions_signature_changelist"),
         "can_erase": request.user.has_perm("petitions.delete_signature"),
     }
     return _render(request, "moderation/queue.html", context)
