@@ -20,8 +20,9 @@ from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_countries import countries
@@ -384,6 +385,9 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     """Append-only: nobody adds, edits or deletes an entry here; administrators read and export."""
 
     list_display = ["created_at", "actor_label", "action_display", "count", "petition", "details_display"]
+    # The entry's own page, in words too: no raw JSON, no code names.
+    fields = ["created_at", "actor_label", "action_display", "count", "petition", "details_display"]
+    readonly_fields = fields
     list_filter = [AuditActionFilter, ("created_at", admin.DateFieldListFilter)]
     search_fields = ["actor_label", "action"]
     show_full_result_count = False
@@ -394,10 +398,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     def action_display(self, obj):
         return audit.AUDIT_ACTIONS.get(obj.action, obj.action)
 
-    @admin.display(description=_("filter or reason"))
+    @admin.display(description=_("details"))
     def details_display(self, obj):
-        details = {key: value for key, value in obj.details.items() if key not in ("ids", "ids_first")}
-        return json.dumps(details, ensure_ascii=False, default=str) if details else "–"
+        lines = audit.audit_summary(obj.details)
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) if lines else "–"
 
     @admin.action(description=_("Export as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):

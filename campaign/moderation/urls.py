@@ -6,6 +6,7 @@ app_name = "moderation"
 
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
+    path("home/", views.staff_home, name="home"),
     path("signatures-per-hour.svg", views.chart_view, name="chart"),
     path("queue/", views.queue_view, name="queue"),
     path("undo/", views.undo, name="undo"),

@@ -7,6 +7,7 @@ They render inside the admin's frame, so staff find the same navigation everywhe
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import user_passes_test
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -18,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from campaign.petitions.models import AuditEntry, Invalidation, Petition, Signature
-from campaign.staff_admin import staff_permission
+from campaign.staff_admin import staff_permission, staff_verified
 
 from . import actions, dashboard, invalidations, lookups
 from .forms import InvalidationApplyForm, InvalidationForm
@@ -102,8 +103,23 @@ def dashboard_view(request):
         totals=dashboard.cached(f"totals:{key}", lambda: dashboard.petition_totals(petition=petition)),
         can_moderate=can_moderate,
         can_view_signatures=request.user.has_perm("petitions.view_signature"),
+        held=dashboard.cached(
+            f"held:{key}",
+            lambda: Signature.objects.filter(petition=petition, state=Signature.State.SUSPICIOUS).count(),
+        )
+        if can_moderate
+        else None,
     )
     return _render(request, "moderation/dashboard.html", context)
+
+
+@user_passes_test(staff_verified, login_url="admin:login")
+@require_safe
+def staff_home(request):
+    """Where staff land after signing in: the dashboard if they may see it, else the admin."""
+    if request.user.has_perm("petitions.view_dashboard"):
+        return redirect("moderation:dashboard")
+    return redirect("admin:index")
 
 
 # A picture of hourly totals, no personal data: the browser may keep it for a minute.

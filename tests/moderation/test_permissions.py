@@ -46,6 +46,7 @@ ADMIN_MODELS = {
 ADMIN_SITE = {"admin:index": STAFF, "admin:app_list": STAFF}
 MODERATION = {
     "moderation:dashboard": STAFF,
+    "moderation:home": STAFF,
     "moderation:chart": STAFF,
     "moderation:queue": MODERATORS,
     "moderation:invalidation_new": MODERATORS,
