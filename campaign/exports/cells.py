@@ -92,16 +92,31 @@ class UtcIsoText(Func):
 class FirstName(Func):
     """The name's first word, what a mail merge greets; NULL if none. A word ends at a space,
     a comma or a semicolon: the name is the first cell of its row, where a ";" never starts
-    a cell, but in a later one it would where the list separator is ";" (cells.py, top)."""
+    a cell, but in a later one it would where the list separator is ";" (cells.py, top).
+
+    With `neutralise` (for COPY), a word starting with = + - or @ gets the apostrophe (no word
+    holds a tab or CR). One regex per row: a name starting above every trigger and separator
+    needs no second look.
+    """
 
     output_field = CharField()
+    WORD = "[^[:space:],;]+"
+    RISKY = "^[[:space:],;]*[-=+@]"
+
+    def __init__(self, expression, *, neutralise: bool = False):
+        super().__init__(expression)
+        self.neutralise = neutralise
 
     def as_sql(self, compiler, connection, **extra_context):
         raise NotSupportedError("Exports need PostgreSQL or SQLite.")
 
     def as_postgresql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"substring({sql} from %s)", (*params, "[^[:space:],;]+")
+        word = f"substring({sql} from %s)"
+        if not self.neutralise:
+            return word, (*params, self.WORD)
+        template = f"CASE WHEN ascii({sql}) > {_ABOVE_TRIGGERS} OR {sql} !~ %s THEN {word} ELSE '''' || {word} END"
+        return template, (*params, *params, self.RISKY, *params, self.WORD, *params, self.WORD)
 
     def as_sqlite(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
@@ -195,10 +210,13 @@ def copy_cells(*, filters: ExportFilters) -> list:
     """What COPY selects for each column: the cells of export_values() as the writer leaves them."""
     cells = []
     for column in filters.columns:
-        if column.endswith("_at") or column == "keep_updated":
-            # Digits, dashes, colons, T and Z, or yes/no: nothing to neutralise. No time is '',
+        if column.endswith("_at") or column in ("keep_updated", "country_name"):
+            # Digits, dashes, colons, T and Z; yes or no; a country's name: nothing to
+            # neutralise (tests/exports/test_contents.py checks every country). No time is '',
             # not NULL, so that COPY quotes it as the Python writer does.
             cells.append(_text(column))
+        elif column == "first_name":
+            cells.append(Coalesce(FirstName("name", neutralise=True), Value("")))
         else:
             cells.append(CsvCell(_text(column) or column, lf_only=not filters.excel))
     return cells

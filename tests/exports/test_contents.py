@@ -263,3 +263,14 @@ def test_cell_formatting(petition):
         "2026-03-02T10:00:00Z",
         "'=x",
     ]
+
+
+def test_no_country_name_needs_a_formula_guard_or_splits_a_cell():
+    # COPY writes country_name as it is (cells.copy_cells): that is safe only while this holds.
+    from django.utils import translation
+    from django_countries import countries
+
+    with translation.override("en"):
+        names = [str(name) for _code, name in countries]
+    assert len(names) > 240
+    assert not [n for n in names if n.startswith(export_cells.FORMULA_TRIGGERS) or set(n) & set(';\r\n"')]
