@@ -8,6 +8,7 @@ from django_countries import countries
 
 from tests.factories import SignatureFactory
 
+from .support import SCREENSHOTS
 from .test_staff import log_in, staff_with_role
 
 pytestmark = pytest.mark.browser
@@ -17,7 +18,27 @@ def pdf_pages(pdf: bytes, tmp_path) -> list[str]:
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return [page for page in text.split("\f") if page.strip()]
+    # The last printed page, as a picture beside the other screenshots (poppler's pdftoppm).
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = [page for page in text.split("\f") if page.strip()]
+    last = str(len(pages))
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            last,
+            "-l",
+            last,
+            "-singlefile",
+            str(path),
+            str(SCREENSHOTS / "report-print"),
+        ],
+        check=True,
+    )
+    return pages
 
 
 def test_printed_report_names_the_campaign_numbers_every_page_and_totals_once(site, browse, live_server, tmp_path):

@@ -10,6 +10,7 @@ from campaign.petitions.models import Signature
 from tests.conftest import staff_code
 from tests.factories import SignatureFactory, UserFactory
 
+from .support import screenshot
 from .test_staff import PASSWORD, log_in, staff_with_role
 
 pytestmark = pytest.mark.browser
@@ -20,7 +21,8 @@ def test_moderator_lands_on_the_dashboard_rejects_from_the_queue_and_undoes(site
         petition=site, state=Signature.State.SUSPICIOUS, suspicion=["rate_ip"], ip_address="198.51.100.23"
     )
     moderator = staff_with_role("Moderator")
-    page = browse("desktop").page
+    tab = browse("desktop")
+    page = tab.page
     page.goto(live_server.url + reverse("admin:login"))
     page.get_by_label("Username").fill(moderator.username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -37,6 +39,7 @@ def test_moderator_lands_on_the_dashboard_rejects_from_the_queue_and_undoes(site
 
     expect(page.get_by_text("Rejected 1 signature as spam.")).to_be_visible()
     assert page.url == live_server.url + reverse("moderation:queue")
+    screenshot(tab, "moderation-undo", full_page=False)
     page.get_by_role("button", name="Undo").click()
     expect(page.get_by_text("Undone: 1 signature restored.")).to_be_visible()
     expect(page.get_by_text("1 signature is held for review.")).to_be_visible()
@@ -53,12 +56,21 @@ def test_audit_log_fits_1280_px_and_reads_in_words(site, browse, live_server):
         filters={"changelist": "q=x&state__exact=confirmed&signed_at__gte=2026-01-01", "select_across": True},
     )
     administrator = UserFactory(is_staff=True, is_superuser=True)
-    page = browse("desktop").page
+    tab = browse("desktop")
+    page = tab.page
     log_in(page, live_server, administrator, then=reverse("admin:petitions_auditentry_changelist"))
 
     expect(page.get_by_text("Chosen as every row matching: search, signed at, state")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    # Nothing hidden to the right of the list's own scroll box either.
+    assert (
+        page.evaluate(
+            "(() => { const r = document.querySelector('.results'); return r.scrollWidth - r.clientWidth; })()"
+        )
+        <= 0
+    )
     assert "{" not in page.locator("#result_list").inner_text()
+    screenshot(tab, "audit-log", full_page=False)
 
 
 def test_moderator_opening_the_audit_log_gets_a_staff_page_with_the_way_back(site, browse, live_server):
