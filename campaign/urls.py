@@ -35,3 +35,6 @@ urlpatterns += i18n_patterns(
     path("petitions/", include("campaign.petitions.urls")),
     path("", include("campaign.content.urls")),
 )
+
+# A database that cannot be reached answers 503 with Retry-After; anything else, the 500 page.
+handler500 = "campaign.errors.server_error"

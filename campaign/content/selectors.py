@@ -59,9 +59,6 @@ def content_version():
     now = time.monotonic()
     if seconds > 0 and _version[0] > now:
         return _version[1]
-    try:
-        value = cache.get(CONTENT_VERSION_KEY)
-    except Exception:  # noqa: BLE001 - the cache is down: the page falls back to its own expiry
-        value = None
+    value = cache.get(CONTENT_VERSION_KEY)  # None while Redis is down: the page falls back to its own expiry
     _version[:] = [now + seconds, value]
     return value

@@ -10,17 +10,14 @@ import logging
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Case, CharField, F, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat
-from django.utils import timezone
+from django.db.models import Case, F, QuerySet, Value, When
 
-from campaign.exports.jobs import export_files_withdraw
 from campaign.outbox import wake as outbox_wake
 from campaign.petitions import services
 from campaign.petitions.models import AuditEntry, Signature
 
 from .audit import audit_record, selection_details, single_petition
-from .invalidations import invalidations_scrub
+from .erasure import signatures_personal_data_erase
 from .lookups import RESTORED_STATE
 
 logger = logging.getLogger(__name__)
@@ -130,27 +127,14 @@ def signatures_resend(*, actor: AbstractBaseUser, signatures: QuerySet, filters:
 def signatures_erase(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
     """Erase personal data but keep an anonymous row, so counts and totals stay true.
 
-    The person must not outlive the erasure elsewhere either: a bulk invalidation whose
-    stored filter selects one of them keeps the names of its criteria only, and every
-    prepared export file that may hold one of them is deleted (export_files_withdraw).
-    The audit log records filter names and ids, never values (filter_names).
+    The person must not outlive the erasure elsewhere either (erasure.signatures_personal_data_erase):
+    audit entries, export job records and invalidations that quoted them keep the rest, and
+    every prepared export file that may hold one of them is deleted. The audit log records
+    filter names and ids, never values (filter_names).
     """
 
     def change(rows):
-        ids = list(rows.values_list("pk", flat=True))
-        invalidations_scrub(signature_ids=ids)
-        export_files_withdraw(signature_ids=ids)
-        return Signature.objects.filter(pk__in=ids).update(
-            name="",
-            email="",
-            email_canonical=Concat(Value("erased-"), Cast("pk", CharField()), output_field=CharField()),
-            email_domain="",
-            ip_address=None,
-            show_publicly=False,
-            keep_updated=False,
-            email_state=Signature.EmailState.NONE,
-            erased_at=timezone.now(),
-        )
+        return signatures_personal_data_erase(signature_ids=list(rows.values_list("pk", flat=True)))
 
     return _act(actor=actor, action="erase", signatures=signatures, filters=filters, change=change)
 

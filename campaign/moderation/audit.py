@@ -24,6 +24,10 @@ AUDIT_ACTIONS = {
     "signatures_resend": _("resent confirmation"),
     "signatures_erase": _("erased personal data"),
     "signatures_hold": _("held for review again"),
+    "signatures_anonymise": _("anonymised the signatures of a closed petition"),
+    "petition_close": _("closed a petition"),
+    "petition_close_scheduled": _("petition closed at its closing time"),
+    "petition_reopen": _("reopened a petition"),
     "invalidation_create": _("started a bulk invalidation"),
     "invalidation_done": _("bulk invalidation finished"),
     "invalidation_reverse": _("started reversing a bulk invalidation"),
@@ -155,6 +159,10 @@ def audit_summary(details: dict) -> list[str]:
         lines.append(_("Bulk invalidation #%(pk)s") % {"pk": details["invalidation"]})
     if "matched" in details:
         lines.append(_("Matched when previewed: %(n)s") % {"n": details["matched"]})
+    if details.get("closed_at"):
+        lines.append(_("Petition closed at %(when)s") % {"when": details["closed_at"][:16].replace("T", " ")})
+    if details.get("after_months"):
+        lines.append(_("Anonymised %(n)s months after closing") % {"n": details["after_months"]})
     if "contactable" in details:
         lines.append(_export_summary(details))
     return lines

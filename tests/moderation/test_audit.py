@@ -94,3 +94,10 @@ def test_an_administrator_exports_the_log_as_csv_and_the_export_is_logged(client
     # A reason typed by a moderator never runs as a spreadsheet formula.
     assert '"reason": "=HYPERLINK' in rows[1][5] and not rows[1][5].startswith("=")
     assert AuditEntry.objects.filter(action="audit_export", actor=administrator).exists()
+
+
+def test_closing_and_anonymising_entries_read_in_words():
+    assert audit.audit_summary({"closed_at": "2026-12-01T09:30:00+00:00", "after_months": 6}) == [
+        "Petition closed at 2026-12-01 09:30",
+        "Anonymised 6 months after closing",
+    ]

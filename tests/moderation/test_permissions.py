@@ -66,6 +66,9 @@ ACTIONS = {
     (Signature, "erase_personal_data"): ADMINISTRATORS,
     (Signature, "delete_selected"): NOBODY,
     (Petition, "delete_selected"): ADMINISTRATORS,
+    # Closing early and reopening: organizers (0008_petition_life) and administrators.
+    (Petition, "close_now"): EXPORTERS,
+    (Petition, "reopen"): EXPORTERS,
     (Invalidation, "delete_selected"): NOBODY,
     (AuditEntry, "export_csv"): ADMINISTRATORS,
     (AuditEntry, "delete_selected"): NOBODY,
