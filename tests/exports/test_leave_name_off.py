@@ -14,7 +14,7 @@ def test_the_delivery_list_counts_a_left_off_signer_by_country_without_the_name(
 
     for file_format in ("csv", "csv-excel"):
         delivered = parse_csv(body(download(organizer_client, petition, audience="delivery", file_format=file_format)))
-        assert "Hidden Signer" not in str(delivered)
+        assert "Hidden" not in str(delivered)  # neither the name nor its first word
         assert [row["name"] for row in delivered if row["country"] == "KZ"] == [""]
         assert len(delivered) == 6  # the five confirmed signers of the fixture, and this one
 
@@ -23,7 +23,7 @@ def test_the_delivery_list_counts_a_left_off_signer_by_country_without_the_name(
         io.BytesIO(body(download(organizer_client, petition, audience="delivery", file_format="xlsx"))), read_only=True
     ).active
     cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
-    assert "Hidden Signer" not in cells and "KZ" in cells
+    assert not any("Hidden" in str(cell) for cell in cells) and "KZ" in cells
 
 
 def test_the_contact_list_is_unaffected_by_leaving_the_name_off(organizer_client, known):
