@@ -278,7 +278,7 @@ class PartnerOriginAdmin(admin.ModelAdmin):
                         "code": code,
                         "name": name,
                         "snippet": format_html(
-                            '<iframe src="{}" title="{}" width="360" height="200" loading="lazy"></iframe>',
+                            '<iframe src="{}" title="{}" width="360" height="240" loading="lazy"></iframe>',
                             widget,
                             title,
                         ),
