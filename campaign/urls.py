@@ -29,6 +29,9 @@ urlpatterns = [
     path("staff/exports/", include("campaign.exports.urls")),
     path("staff/", admin.site.urls),
 ]
+# A 403 on a staff page (a Moderator opening the audit log) is shown in the staff pages' frame.
+handler403 = "campaign.staff_admin.permission_denied"
+
 urlpatterns += i18n_patterns(
     # The one page partner sites may frame (campaign/content/widget.py).
     path("petitions/<slug:slug>/widget/", widget, name="petition_widget"),

@@ -25,10 +25,14 @@ ALL_STATES_PERMISSION = "petitions.export_all_states"
 EXPORT_PERMISSION = "petitions.export_supporters"
 
 # Header names are fixed, not translated: mailing tools map columns by these names.
+# first_name is for mail merges ("Dear Aigerim"), the name's first word as the emails use it;
+# country_name is the country's English name beside its ISO code.
 CONTACT_COLUMNS = (
     "name",
+    "first_name",
     "email",
     "country",
+    "country_name",
     "signed_at",
     "confirmed_at",
     "keep_updated",

@@ -223,7 +223,8 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit log")
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} ({self.count})"
+        # Shown as the entry's title in the admin: its list says what was done, in words.
+        return f"#{self.pk}, {self.created_at:%Y-%m-%d %H:%M} UTC, {self.actor_label}"
 
 
 class ExportJob(models.Model):

@@ -46,11 +46,13 @@ ADMIN_MODELS = {
 ADMIN_SITE = {"admin:index": STAFF, "admin:app_list": STAFF}
 MODERATION = {
     "moderation:dashboard": STAFF,
+    "moderation:home": STAFF,
     "moderation:chart": STAFF,
     "moderation:queue": MODERATORS,
     "moderation:invalidation_new": MODERATORS,
     "moderation:invalidation": MODERATORS,
     "moderation:invalidation_reverse": MODERATORS,
+    "moderation:undo": MODERATORS,
 }
 # Every export page, whatever it is: organizers and administrators only.
 NAMESPACE_DEFAULTS = {"exports": EXPORTERS}
