@@ -315,9 +315,11 @@ class PartnerOriginAdmin(admin.ModelAdmin):
             )
         url = qr.petition_link(slug=slug, language=language, source=source)
         if kind == "svg":
-            return HttpResponse(qr.qr_svg(url=url), content_type="image/svg+xml")
-        response = HttpResponse(qr.qr_png(url=url), content_type="image/png")
+            response = HttpResponse(qr.qr_svg(url=url), content_type="image/svg+xml")
+        else:
+            response = HttpResponse(qr.qr_png(url=url), content_type="image/png")
+        # Saved under a name that says what it links to; the slug and code need no quoting.
         response["Content-Disposition"] = (
-            f'inline; filename="petition-{slug}-{language}{"-" + source if source else ""}.png"'
+            f'inline; filename="petition-{slug}-{language}{"-" + source if source else ""}.{kind}"'
         )
         return response

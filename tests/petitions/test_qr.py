@@ -53,6 +53,7 @@ def test_the_qr_code_is_an_svg_of_the_petitions_link_in_that_language(client, or
     assert root.find(f"{SVG}title").text == encoded
     # The drawing is the one segno makes for that link, module for module.
     assert response.content == segno_svg(encoded)
+    assert f'filename="petition-free-them-{language}' in response["Content-Disposition"]
 
 
 def test_the_qr_code_comes_as_a_png_for_print_too(client, organizer):
