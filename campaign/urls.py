@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from campaign.content.views import case_photo, healthz, language_choose
+from campaign.content.widget import widget
 from campaign.petitions.views import count, countries_json
 
 # Language-neutral and staff URLs are unprefixed; every public page is under /en/, /ru/ or /kk/
@@ -32,6 +33,8 @@ urlpatterns = [
 handler403 = "campaign.staff_admin.permission_denied"
 
 urlpatterns += i18n_patterns(
+    # The one page partner sites may frame (campaign/content/widget.py).
+    path("petitions/<slug:slug>/widget/", widget, name="petition_widget"),
     path("petitions/", include("campaign.petitions.urls")),
     path("", include("campaign.content.urls")),
 )
