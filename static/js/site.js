@@ -23,4 +23,16 @@
     };
     setInterval(refresh, 30000);
   }
+  // The home page on a phone: the sign bar shows only while the form is out of sight.
+  var bar = document.querySelector(".sign-bar");
+  var box = document.getElementById("sign");
+  if (bar && box && window.IntersectionObserver) {
+    new IntersectionObserver(function (entries) {
+      bar.classList.toggle("is-hidden", entries[0].isIntersecting);
+    }).observe(box);
+  }
+  // On a desktop there is room to read the whole case: its sections start open.
+  if (window.matchMedia && window.matchMedia("(min-width: 992px)").matches) {
+    document.querySelectorAll("details.case-section").forEach(function (section) { section.open = true; });
+  }
 })();

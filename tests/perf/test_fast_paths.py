@@ -53,7 +53,7 @@ def test_cached_home_page_shows_the_new_count_and_signer_once_counted(seeded):
 
     after = Client().get(HOME).content.decode()
     assert '<span class="js-count">1</span>' in after
-    assert "Daniyar, Kazakhstan" in after
+    assert "Daniyar (Kazakhstan)" in after
 
 
 def test_cached_home_page_follows_a_closed_petition(seeded):

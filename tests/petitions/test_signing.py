@@ -282,7 +282,7 @@ def test_home_page_shows_only_first_name_and_country_of_those_who_chose_it(clien
 
     page = client.get(reverse("content:home")).content.decode()
 
-    assert "Aigerim, Kazakhstan" in page
+    assert "Aigerim (Kazakhstan)" in page
     for private in ("Bekova", "aigerim@example.org", "Daniyar", "Pending", "Held", "@example.org"):
         assert private not in page
 
