@@ -1,5 +1,6 @@
 """Thin views: validate, call a service, redirect after POST."""
 
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from . import selectors, services
 from .abuse import client_ip
+from .email_typos import webmail_for
 from .forms import ResendForm, SignatureForm
 from .models import Petition, Signature
 from .tokens import TokenExpired, TokenInvalid, confirm_token_read, unsubscribe_token_read
@@ -66,7 +68,9 @@ def sign(request, slug):
                 ip_address=client_ip(request),
                 honeypot=form.honeypot_filled,
             )
-            return redirect("petitions:thanks", slug=petition.slug)
+            response = redirect("petitions:thanks", slug=petition.slug)
+            sent_to_remember(response, petition=petition, email=data["email"])
+            return response
         status = 400
     else:
         form = sign_form_for(request, petition)
@@ -76,11 +80,35 @@ def sign(request, slug):
     return render(request, "petitions/sign.html", context, status=status)
 
 
+# The thank-you page shows the address the email went to, so a typo can be seen and fixed. It
+# comes only from this browser's own submission, in a short-lived signed cookie for that page:
+# never a lookup, so the page tells nobody whether an address has signed.
+SENT_TO_COOKIE = "sent_to"
+SENT_TO_SALT = "petitions.thanks.sent_to"
+SENT_TO_SECONDS = 30 * 60
+
+
+def sent_to_remember(response, *, petition: Petition, email: str) -> None:
+    response.set_signed_cookie(
+        SENT_TO_COOKIE,
+        email,
+        salt=SENT_TO_SALT,
+        max_age=SENT_TO_SECONDS,
+        path=reverse("petitions:thanks", kwargs={"slug": petition.slug}),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+
+
 @require_safe
+@cache_control(private=True, no_store=True)  # it may show the visitor's own address: no shared cache may keep it
 def thanks(request, slug):
     petition = _petition_or_404(slug)
     share_url = request.build_absolute_uri(reverse("content:home"))
-    return render(request, "petitions/thanks.html", {"petition": petition, "share_url": share_url})
+    sent_to = request.get_signed_cookie(SENT_TO_COOKIE, default="", salt=SENT_TO_SALT, max_age=SENT_TO_SECONDS)
+    context = {"petition": petition, "share_url": share_url, "sent_to": sent_to, "webmail": webmail_for(sent_to)}
+    return render(request, "petitions/thanks.html", context)
 
 
 @require_http_methods(["GET", "POST"])

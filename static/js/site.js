@@ -6,6 +6,18 @@
   if (invalid) {
     invalid.focus();
   }
+  // A suggested correction of the email's domain: one tap puts it in the field.
+  var use = document.querySelector(".js-use-email");
+  var email = document.querySelector("input[name=email]");
+  if (use && email) {
+    use.hidden = false;
+    use.addEventListener("click", function () {
+      email.value = use.getAttribute("data-email");
+      email.classList.remove("is-invalid");
+      use.hidden = true;
+      email.focus();
+    });
+  }
   // Keep the signature count fresh from the cacheable JSON endpoint.
   var block = document.querySelector("[data-count-url]");
   if (block && window.fetch) {
