@@ -21,6 +21,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Petition)
 class PetitionAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "signature_count", "goal", "is_open", "is_featured"]
+    list_display = ["title", "slug", "signature_count", "goal_steps", "goal", "is_open", "is_featured"]
     readonly_fields = ["signature_count", "count_updated_at", "created_at"]
     prepopulated_fields = {"slug": ["title"]}

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import connection
 
 from .countries import country_name
-from .models import Petition, Signature
+from .models import Petition, Signature, goal_next
 
 # The reads behind every home page view, signature and count poll of a surge are written in
 # SQL: compiling them with the ORM costs several times the CPU of running them.
@@ -14,10 +14,12 @@ _PETITION = Petition._meta.db_table
 # The title and text in every language (a column each, campaign/petitions/translation.py): a
 # page reads its language's, or English where that is empty, with no further query.
 _TEXT_COLUMNS = ", ".join(f"{field}_{code}" for field in ("title", "text") for code, _name in settings.LANGUAGES)
-_PETITION_COLUMNS = f"SELECT id, slug, title, text, {_TEXT_COLUMNS}, goal, signature_count, is_open FROM {_PETITION}"
+_PETITION_COLUMNS = (
+    f"SELECT id, slug, title, text, {_TEXT_COLUMNS}, goal, goal_steps, signature_count, is_open FROM {_PETITION}"
+)
 _FEATURED_SQL = f"{_PETITION_COLUMNS} ORDER BY is_featured DESC, created_at DESC LIMIT 1"
 _PUBLIC_SQL = f"{_PETITION_COLUMNS} WHERE slug = %s"
-_COUNT_SQL = f"SELECT signature_count, goal FROM {_PETITION} WHERE slug = %s"
+_COUNT_SQL = f"SELECT signature_count, goal, goal_steps FROM {_PETITION} WHERE slug = %s"
 
 
 # What these reads return is kept in the process for PETITION_READ_CACHE_SECONDS (a second):
@@ -57,7 +59,10 @@ def _count(slug: str) -> dict | None:
     with connection.cursor() as cursor:
         cursor.execute(_COUNT_SQL, [slug])
         row = cursor.fetchone()
-    return {"signature_count": row[0], "goal": row[1]} if row else None
+    if not row:
+        return None
+    goals = Petition(signature_count=row[0], goal=row[1], goal_steps=row[2]).goals
+    return {"signature_count": row[0], "goal": row[1], "next_goal": goal_next(goals, row[0])}
 
 
 def petition_count(*, slug: str) -> dict | None:

@@ -177,6 +177,7 @@ def count(request, slug):
     data = selectors.petition_count(slug=slug)
     if data is None:
         raise Http404
-    response = JsonResponse({"count": data["signature_count"], "goal": data["goal"]})
+    # "goal" is the petition's goal; "next_goal" what the page's bar measures against now.
+    response = JsonResponse({"count": data["signature_count"], "goal": data["goal"], "next_goal": data["next_goal"]})
     response["Access-Control-Allow-Origin"] = "*"  # embeds on partner sites may read the count
     return response

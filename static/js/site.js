@@ -29,7 +29,7 @@
           var out = block.querySelector(".js-count");
           var bar = block.querySelector("progress");
           if (out) { out.textContent = data.count.toLocaleString(document.documentElement.lang); }
-          if (bar) { bar.value = data.count; }
+          if (bar) { bar.max = data.next_goal || data.goal; bar.value = data.count; }
         })
         .catch(function () {});
     };

@@ -77,7 +77,7 @@ def test_count_endpoint_reads_the_stored_count(seeded):
     SignatureFactory.create_batch(2, petition=seeded, confirmed=True)
     services.signature_counts_update()
     response = Client().get(reverse("petition_count", kwargs={"slug": seeded.slug}))
-    assert response.json() == {"count": 2, "goal": seeded.goal}
+    assert response.json() == {"count": 2, "goal": seeded.goal, "next_goal": 100}
     assert Client().get(reverse("petition_count", kwargs={"slug": "no-such-petition"})).status_code == 404
 
 
