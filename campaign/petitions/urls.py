@@ -6,6 +6,7 @@ app_name = "petitions"
 
 urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("confirm/<str:token>/renew/", views.confirm_renew, name="confirm_renew"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("<slug:slug>/", views.sign, name="sign"),
     path("<slug:slug>/thanks/", views.thanks, name="thanks"),

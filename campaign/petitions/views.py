@@ -7,7 +7,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import selectors, services
 from .abuse import client_ip
@@ -38,8 +38,15 @@ def sign_form_for(request, petition: Petition, data=None, country: str | None = 
     )
 
 
-def _link_problem(request, *, expired: bool, status: int, unsubscribe: bool = False, petition: Petition | None = None):
-    context = {"expired": expired, "unsubscribe": unsubscribe, "petition": petition or selectors.petition_featured()}
+def _link_problem(
+    request, *, expired: bool, status: int, unsubscribe: bool = False, petition: Petition | None = None, token=""
+):
+    context = {
+        "expired": expired,
+        "unsubscribe": unsubscribe,
+        "petition": petition or selectors.petition_featured(),
+        "renew_token": token,
+    }
     return render(request, "petitions/link_problem.html", context, status=status)
 
 
@@ -119,7 +126,7 @@ def confirm(request, token):
     except TokenExpired as exc:
         # Offer the fresh link for the petition this one was for, not just the featured one.
         petition = selectors.petition_of_signature(signature_id=exc.signature_id) if exc.signature_id else None
-        return _link_problem(request, expired=True, status=410, petition=petition)
+        return _link_problem(request, expired=True, status=410, petition=petition, token=token)
     except TokenInvalid:
         return _link_problem(request, expired=False, status=400)
     signature = Signature.objects.filter(pk=signature_id, erased_at__isnull=True).select_related("petition").first()
@@ -128,11 +135,34 @@ def confirm(request, token):
     if request.method == "POST":
         services.signature_confirm(signature_id=signature_id)
         return redirect("petitions:confirmed", slug=signature.petition.slug)
-    return render(
-        request,
-        "petitions/confirm.html",
-        {"petition": signature.petition, "already": signature.confirmed_at is not None},
+    if signature.confirmed_at is not None:
+        # A used link opened again: the page of a confirmed signature, with its sharing.
+        return redirect("petitions:confirmed", slug=signature.petition.slug)
+    return render(request, "petitions/confirm.html", {"petition": signature.petition})
+
+
+@require_POST
+def confirm_renew(request, token):
+    """The expired-link page's one button: a fresh link to the address the old one was for,
+    with the rate limits of "Didn't get the email?" and the same answer whatever happens."""
+    try:
+        confirm_token_read(token)
+    except TokenExpired as exc:
+        signature_id = exc.signature_id
+    except TokenInvalid:
+        return _link_problem(request, expired=False, status=400)
+    else:
+        return redirect("petitions:confirm", token=token)  # still valid: confirm with it
+    signature = (
+        Signature.objects.filter(pk=signature_id, erased_at__isnull=True)
+        .select_related("petition")
+        .only("email", "petition__slug", "petition__title")
+        .first()
     )
+    if signature is None:
+        return _link_problem(request, expired=False, status=404)
+    services.signature_resend_request(petition=signature.petition, email=signature.email, ip_address=client_ip(request))
+    return render(request, "petitions/resend_done.html", {"petition": signature.petition, "renewed": True})
 
 
 @require_safe

@@ -18,6 +18,29 @@
       email.focus();
     });
   }
+  // Sharing: the phone's share sheet where the browser has one; a copy-link button.
+  var share = document.querySelector(".js-share");
+  if (share && navigator.share) {
+    share.hidden = false;
+    share.addEventListener("click", function () {
+      navigator.share({
+        title: share.getAttribute("data-title"),
+        text: share.getAttribute("data-text"),
+        url: share.getAttribute("data-url")
+      }).catch(function () {});  // the supporter closed the sheet: nothing to do
+    });
+  }
+  var copy = document.querySelector(".js-copy");
+  if (copy && navigator.clipboard) {
+    copy.hidden = false;
+    copy.addEventListener("click", function () {
+      navigator.clipboard.writeText(copy.getAttribute("data-url")).then(function () {
+        var status = document.querySelector(".js-copy-status");
+        copy.textContent = copy.getAttribute("data-done");
+        if (status) { status.textContent = copy.getAttribute("data-done"); }
+      }).catch(function () {});
+    });
+  }
   // Keep the signature count fresh from the cacheable JSON endpoint.
   var block = document.querySelector("[data-count-url]");
   if (block && window.fetch) {
