@@ -103,6 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # restarted database costs one failed check rather than a 500.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+    # Behind PgBouncer's transaction pooling a server-side cursor (QuerySet.iterator()) would
+    # outlive the server connection it was opened on: set it True there (docs/operations.md).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------------------
@@ -275,6 +278,11 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var")
+# Uploaded files are served only by the app (the proxy passes /media/ to it), each after a check
+# that it may be shown: a case's photo only while the case is published.
+MEDIA_URL = "/media/"
+CASE_PHOTO_MAX_BYTES = env.int("CASE_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+CASE_PHOTO_MAX_SIDE = 1200  # pixels, the longer side of the re-encoded photo
 
 # --- Security ---------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # the sign form is a few hundred bytes
@@ -326,6 +334,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # How long a web process may reuse a petition's row (count, open or closed) for its pages
 # before reading it again; 0 reads it for every request.
 PETITION_READ_CACHE_SECONDS = env.float("PETITION_READ_CACHE_SECONDS", default=1.0)
+# Signatures by country: a country with fewer signers than this is shown as "fewer than N".
+COUNTRY_COUNT_MINIMUM = env.int("COUNTRY_COUNT_MINIMUM", default=10)
+COUNTRY_COUNTS_CACHE_SECONDS = 60
 PETITION_CONFIRM_MAX_AGE = env.int("PETITION_CONFIRM_MAX_AGE", default=7 * 24 * 3600)
 # No address gets more than this many emails for one signature, however often it signs.
 PETITION_MAX_EMAILS_PER_SIGNATURE = env.int("PETITION_MAX_EMAILS_PER_SIGNATURE", default=3)

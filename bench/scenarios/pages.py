@@ -10,6 +10,7 @@ PAGES = [
     ("home_ru", "/ru/", "html"),
     ("home_kk", "/kk/", "html"),
     ("count", f"/petitions/{SLUG}/count.json", "json"),
+    ("countries", f"/petitions/{SLUG}/countries.json", "json"),
 ]
 
 

@@ -5,7 +5,8 @@ from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 
 from . import seed, services, translations
-from .models import Campaign, Demand, Quote, Source, TimelineEntry, Update
+from .forms import CaseAdminForm
+from .models import About, Campaign, Case, Demand, Quote, Source, TimelineEntry, Update
 
 LANGUAGE_NAMES = {"ru": "Russian", "kk": "Kazakh"}
 STATUS_TEXT = {translations.MISSING: "missing", translations.OUTDATED: "outdated", translations.CURRENT: "translated"}
@@ -184,3 +185,46 @@ class UpdateAdmin(ContentAdmin):
     search_fields = ["title", "body"]
     exclude = ["key"]
     date_hierarchy = "as_of"
+
+
+@admin.register(Case)
+class CaseAdmin(ContentAdmin):
+    """People the campaign speaks for, on the home page once published. Publishing is refused
+    until the consent is recorded; the photo is re-encoded on upload, without its metadata."""
+
+    form = CaseAdminForm
+    actions = []
+    list_display = ["name", "is_published", "consent_given_on", "position"]
+    list_filter = ["is_published"]
+    readonly_fields = ["consent_recorded_by"]
+    fieldsets = [
+        (None, {"fields": ["name", "story", "photo", "photo_alt", "position"]}),
+        (_("Consent"), {"fields": ["consent_given_by", "consent_given_on", "consent_how", "consent_recorded_by"]}),
+        (None, {"fields": ["is_published"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        consent_changed = bool({"consent_given_by", "consent_given_on", "consent_how"} & set(form.changed_data))
+        services.case_save(
+            case=obj,
+            translated_languages=languages_edited(form),
+            consent_recorded_by=request.user if consent_changed else None,
+            replaced_photo=form.initial.get("photo") if "photo" in form.changed_data else None,
+        )
+
+    def delete_model(self, request, obj):
+        services.cases_delete(cases=Case.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.cases_delete(cases=queryset)
+
+
+@admin.register(About)
+class AboutAdmin(ContentAdmin):
+    """One page: who runs the campaign and how to reach them; empty parts are not shown."""
+
+    actions = []
+    list_display = ["__str__", "contact_email"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not About.objects.exists()

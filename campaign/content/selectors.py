@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
 
-from .models import Campaign, Demand, Quote, Source, TimelineEntry, Update
+from .models import About, Campaign, Case, Demand, Quote, Source, TimelineEntry, Update
 from .services import CONTENT_VERSION_KEY
 
 
@@ -27,6 +27,22 @@ def campaign_published() -> Campaign | None:
         .order_by("pk")
         .first()
     )
+
+
+def cases_published() -> list[Case]:
+    return list(Case.objects.filter(is_published=True))
+
+
+def case_photo_published(*, pk: int, name: str) -> Case | None:
+    """The case whose published photo this is; None for an unpublished case or any other name."""
+    case = Case.objects.filter(pk=pk, is_published=True).exclude(photo="").first()
+    if case is None or case.photo.name.rpartition("/")[2] != name:
+        return None
+    return case
+
+
+def about() -> About | None:
+    return About.objects.order_by("pk").first()
 
 
 def sources_all():

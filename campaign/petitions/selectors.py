@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection
 
 from .countries import country_name
+from .country_counts import CountryCounts, country_counts_read
 from .models import Petition, Signature, goal_next
 
 # The reads behind every home page view, signature and count poll of a surge are written in
@@ -67,6 +68,15 @@ def _count(slug: str) -> dict | None:
 
 def petition_count(*, slug: str) -> dict | None:
     return _recently_read(("count", slug), lambda: _count(slug))
+
+
+def petition_country_counts(*, slug: str) -> CountryCounts | None:
+    """Confirmed signatures by country as the public may see them; None for no such petition."""
+    try:
+        petition = petition_public(slug=slug)
+    except Petition.DoesNotExist:
+        return None
+    return _recently_read(("countries", slug), lambda: country_counts_read(petition_id=petition.pk))
 
 
 def petition_of_signature(*, signature_id: int) -> Petition | None:

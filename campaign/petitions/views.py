@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from . import selectors, services
 from .abuse import client_ip
+from .country_chart import country_chart
 from .email_typos import webmail_for
 from .forms import ResendForm, SignatureForm
 from .models import Petition, Signature
@@ -211,3 +212,22 @@ def count(request, slug):
     response = JsonResponse({"count": data["signature_count"], "goal": data["goal"], "next_goal": data["next_goal"]})
     response["Access-Control-Allow-Origin"] = "*"  # embeds on partner sites may read the count
     return response
+
+
+@require_safe
+@cache_control(public=True, max_age=60)
+def countries_json(request, slug):
+    counts = selectors.petition_country_counts(slug=slug)
+    if counts is None:
+        raise Http404
+    response = JsonResponse(counts.as_json())
+    response["Access-Control-Allow-Origin"] = "*"  # as count.json: partner sites may read it
+    return response
+
+
+@require_safe
+def countries(request, slug):
+    petition = _petition_or_404(slug)
+    counts = selectors.petition_country_counts(slug=slug)
+    context = {"petition": petition, "counts": counts, "chart": country_chart(counts)}
+    return render(request, "petitions/countries.html", context)
