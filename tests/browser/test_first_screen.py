@@ -33,9 +33,9 @@ def test_on_a_phone_the_count_and_the_sign_form_are_on_the_first_screen(site, br
     page = tab.page
     page.goto(home_url(live_server, language))
     assert page.evaluate("window.scrollY") == 0
+    screenshot(tab, f"home-first-screen-{language}", full_page=False)
     assert on_screen(page, page.locator(".js-count").first)
     assert on_screen(page, page.get_by_role("textbox", name=NAME_FIELD[language]))
-    screenshot(tab, f"home-first-screen-{language}", full_page=False)
     assert axe_violations(page, live_server.url) == []
     assert tab.foreign_requests(origin(live_server.url)) == []
     assert tab.errors == []
