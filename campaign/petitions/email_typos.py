@@ -49,7 +49,21 @@ def email_suggestion(email: str) -> str | None:
     )
     if not found or found["domain"] == domain.lower():
         return None
-    return f"{local}@{found['domain']}"  # the local part as typed: only the domain is suggested
+    suggested = found["domain"]
+    if suggested not in DOMAINS and not _one_likely_slip(domain.lower(), suggested):
+        return None
+    return f"{local}@{suggested}"  # the local part as typed: only the domain is suggested
+
+
+def _one_likely_slip(typed: str, suggested: str) -> bool:
+    """For a domain we do not list: one part changed, and not one that is often right as typed.
+    Any unlisted country code (.am, .рф) is near a listed one, and short names are near each
+    other (site, live), so only a name of 5+ letters or a three-letter ending (.con) is doubted."""
+    typed_name, _dot, typed_ending = typed.partition(".")
+    name, _dot, ending = suggested.partition(".")
+    if typed_ending == ending:
+        return len(typed_name) >= 5 and name in SECOND_LEVEL_DOMAINS
+    return typed_name == name and len(typed_ending) == 3 and typed_ending.isascii() and typed_ending.isalpha()
 
 
 def webmail_for(email: str) -> tuple[str, str] | None:

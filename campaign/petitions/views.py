@@ -1,6 +1,7 @@
 """Thin views: validate, call a service, redirect after POST."""
 
 from django.conf import settings
+from django.core import signing
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -97,10 +98,10 @@ SENT_TO_SECONDS = 30 * 60
 
 
 def sent_to_remember(response, *, petition: Petition, email: str) -> None:
-    response.set_signed_cookie(
+    # Signed and base64-encoded: an address may hold characters a cookie cannot (IDN, Cyrillic).
+    response.set_cookie(
         SENT_TO_COOKIE,
-        email,
-        salt=SENT_TO_SALT,
+        signing.dumps(email, salt=SENT_TO_SALT),
         max_age=SENT_TO_SECONDS,
         path=reverse("petitions:thanks", kwargs={"slug": petition.slug}),
         secure=settings.SESSION_COOKIE_SECURE,
@@ -109,12 +110,19 @@ def sent_to_remember(response, *, petition: Petition, email: str) -> None:
     )
 
 
+def sent_to_read(request) -> str:
+    try:
+        return signing.loads(request.COOKIES.get(SENT_TO_COOKIE, ""), salt=SENT_TO_SALT, max_age=SENT_TO_SECONDS)
+    except signing.BadSignature:  # missing, forged or expired: the page shows no address
+        return ""
+
+
 @require_safe
 @cache_control(private=True, no_store=True)  # it may show the visitor's own address: no shared cache may keep it
 def thanks(request, slug):
     petition = _petition_or_404(slug)
     share_url = request.build_absolute_uri(reverse("content:home"))
-    sent_to = request.get_signed_cookie(SENT_TO_COOKIE, default="", salt=SENT_TO_SALT, max_age=SENT_TO_SECONDS)
+    sent_to = sent_to_read(request)
     context = {"petition": petition, "share_url": share_url, "sent_to": sent_to, "webmail": webmail_for(sent_to)}
     return render(request, "petitions/thanks.html", context)
 

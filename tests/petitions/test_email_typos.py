@@ -39,7 +39,9 @@ def test_the_correction_is_suggested_for_the_regions_providers_and_not_for_right
     assert email_suggestion("zhanna@mail.ri") == "zhanna@mail.ru"
     assert email_suggestion("zhanna@yandx.ru") == "zhanna@yandex.ru"
     assert email_suggestion("Kate@hotmial.com") == "Kate@hotmail.com"
-    for right in ("a@gmail.com", "a@mail.ru", "a@yandex.kz", "a@nu.edu.kz", "a@example.org", "a@list.ru"):
+    right_as_typed = ("a@gmail.com", "a@mail.ru", "a@yandex.kz", "a@nu.edu.kz", "a@example.org", "a@list.ru")
+    # Real domains near a listed one: a country code we do not list, a short name.
+    for right in (*right_as_typed, "a@company.am", "zhanna@пример.рф", "a@site.ge", "a@firm.co"):
         assert email_suggestion(right) is None, right
 
 
@@ -72,3 +74,12 @@ def test_the_open_your_mail_link_is_offered_for_the_big_providers_only():
     assert webmail_for("a@Mail.ru") == ("Mail.ru", "https://e.mail.ru/")
     assert webmail_for("a@yandex.kz")[0] == "Yandex Mail"
     assert webmail_for("a@example.org") is None
+
+
+def test_an_address_with_a_cyrillic_domain_is_shown_back_on_the_thank_you_page(
+    client, petition, django_capture_on_commit_callbacks
+):
+    response = sign(client, petition, django_capture_on_commit_callbacks, email="zhanna@пример.рф")
+
+    assert response.status_code == 302
+    assert "zhanna@пример.рф" in client.get(response["Location"]).content.decode()
