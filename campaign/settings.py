@@ -103,6 +103,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # restarted database costs one failed check rather than a 500.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+    # A database that does not answer fails a request in seconds (a 503, campaign/errors.py), not a hang.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
     # Behind PgBouncer's transaction pooling a server-side cursor (QuerySet.iterator()) would
     # outlive the server connection it was opened on: set it True there (docs/operations.md).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
@@ -157,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
     "recount-signatures": {"task": "campaign.petitions.tasks.recount_signatures", "schedule": 3600.0},
     "sweep-email-outbox": {"task": "campaign.petitions.tasks.sweep_email_outbox", "schedule": 30.0},
     "purge-personal-data": {"task": "campaign.petitions.tasks.purge_expired_data", "schedule": 6 * 3600.0},
+    # Closes petitions whose closing time has passed (as of that time, however late beat runs).
+    "close-due-petitions": {"task": "campaign.petitions.tasks.close_due_petitions", "schedule": 60.0},
+    # Anonymises the signatures of petitions closed PETITION_ANONYMISE_AFTER_MONTHS ago.
+    "anonymise-signatures": {"task": "campaign.moderation.tasks.anonymise_signatures", "schedule": 3600.0},
     # Resumes bulk invalidations whose task a broker outage or a dead worker lost.
     "resume-invalidations": {"task": "campaign.petitions.tasks.resume_invalidations", "schedule": 120.0},
     # Deletes export files a day old (and re-enqueues export jobs a broker outage lost).
@@ -357,6 +363,8 @@ PETITION_CONSENT_VERSION = "2026-11-27"
 # Personal data retention (see the privacy page).
 PETITION_UNCONFIRMED_RETENTION_DAYS = 30
 PETITION_IP_RETENTION_DAYS = 30
+# Every signature of a petition is anonymised this many months after it closes.
+PETITION_ANONYMISE_AFTER_MONTHS = env.int("PETITION_ANONYMISE_AFTER_MONTHS", default=6)
 # Exports: beyond this many rows the export page writes the file in a background task
 # (the page's streaming response stays well inside gunicorn's 60 s worker timeout).
 PETITION_EXPORT_ASYNC_THRESHOLD = env.int("PETITION_EXPORT_ASYNC_THRESHOLD", default=50000)

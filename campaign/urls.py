@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from campaign.content.views import case_photo, healthz, language_choose
+from campaign.content.widget import widget
 from campaign.petitions.views import count, countries_json
 
 # Language-neutral and staff URLs are unprefixed; every public page is under /en/, /ru/ or /kk/
@@ -28,7 +29,15 @@ urlpatterns = [
     path("staff/exports/", include("campaign.exports.urls")),
     path("staff/", admin.site.urls),
 ]
+# A 403 on a staff page (a Moderator opening the audit log) is shown in the staff pages' frame.
+handler403 = "campaign.staff_admin.permission_denied"
+
 urlpatterns += i18n_patterns(
+    # The one page partner sites may frame (campaign/content/widget.py).
+    path("petitions/<slug:slug>/widget/", widget, name="petition_widget"),
     path("petitions/", include("campaign.petitions.urls")),
     path("", include("campaign.content.urls")),
 )
+
+# A database that cannot be reached answers 503 with Retry-After; anything else, the 500 page.
+handler500 = "campaign.errors.server_error"

@@ -11,6 +11,7 @@ PAGES = [
     ("home_kk", "/kk/", "html"),
     ("count", f"/petitions/{SLUG}/count.json", "json"),
     ("countries", f"/petitions/{SLUG}/countries.json", "json"),
+    ("widget", f"/en/petitions/{SLUG}/widget/", "html"),
 ]
 
 

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from .models import Case
+from .models import Case, PartnerOrigin
+from .partners import origin_normalize
 from .photos import photo_reencode
 
 
@@ -26,3 +27,15 @@ class CaseAdminForm(forms.ModelForm):
         if photo and "photo" in self.changed_data and hasattr(photo, "size"):
             return photo_reencode(photo)
         return photo
+
+
+class PartnerOriginForm(forms.ModelForm):
+    """An origin is accepted as typed when the browser would write it the same way once
+    normalised (case, default port, a trailing slash); anything else is refused with why."""
+
+    class Meta:
+        model = PartnerOrigin
+        fields = ["origin", "partner"]
+
+    def clean_origin(self):
+        return origin_normalize(self.cleaned_data.get("origin", ""))

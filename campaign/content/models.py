@@ -396,3 +396,7 @@ class About(Translated):
 
     def get_absolute_url(self):
         return reverse("content:about")
+
+
+# Defined beside its validation; imported here so Django finds it among content's models.
+from .partners import PartnerOrigin  # noqa: E402, F401

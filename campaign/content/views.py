@@ -124,7 +124,13 @@ def case_photo(request, pk, name):
 
 @require_safe
 def privacy(request):
-    return render(request, "content/privacy.html")
+    # The page's promises are worded from the settings the code that keeps them reads.
+    retention = {
+        "unconfirmed_days": settings.PETITION_UNCONFIRMED_RETENTION_DAYS,
+        "ip_days": settings.PETITION_IP_RETENTION_DAYS,
+        "anonymise_months": settings.PETITION_ANONYMISE_AFTER_MONTHS,
+    }
+    return render(request, "content/privacy.html", {"retention": retention})
 
 
 def language_choose(request):

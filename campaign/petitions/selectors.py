@@ -15,9 +15,7 @@ _PETITION = Petition._meta.db_table
 # The title and text in every language (a column each, campaign/petitions/translation.py): a
 # page reads its language's, or English where that is empty, with no further query.
 _TEXT_COLUMNS = ", ".join(f"{field}_{code}" for field in ("title", "text") for code, _name in settings.LANGUAGES)
-_PETITION_COLUMNS = (
-    f"SELECT id, slug, title, text, {_TEXT_COLUMNS}, goal, goal_steps, signature_count, is_open FROM {_PETITION}"
-)
+_PETITION_COLUMNS = f"SELECT id, slug, title, text, {_TEXT_COLUMNS}, goal, goal_steps, signature_count, closes_at, closed_at FROM {_PETITION}"
 _FEATURED_SQL = f"{_PETITION_COLUMNS} ORDER BY is_featured DESC, created_at DESC LIMIT 1"
 _PUBLIC_SQL = f"{_PETITION_COLUMNS} WHERE slug = %s"
 _COUNT_SQL = f"SELECT signature_count, goal, goal_steps FROM {_PETITION} WHERE slug = %s"

@@ -184,6 +184,10 @@ def confirmed(request, slug):
 @require_http_methods(["GET", "POST"])
 def resend(request, slug):
     petition = _petition_or_404(slug)
+    if not petition.is_open:
+        # Nothing to confirm any more: a signature confirmed now would count, but none is asked for.
+        status = 410 if request.method == "POST" else 200
+        return render(request, "petitions/closed.html", {"petition": petition}, status=status)
     if request.method == "POST":
         form = ResendForm(request.POST)
         if form.is_valid():

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('petitions', '0007_petition_per_language'),
+        ('petitions', '0008_petition_life'),
     ]
 
     operations = [
