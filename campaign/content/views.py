@@ -48,6 +48,7 @@ def _home_state(petition) -> tuple:
         petition.signature_count,
         petition.is_open,
         petition.goal,
+        petition.goal_steps,
         petition.title,
         petition.text,
     )

@@ -26,7 +26,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Petition)
 class PetitionAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "signature_count", "goal", "open_display", "closes_at", "is_featured"]
+    list_display = [
+        "title",
+        "slug",
+        "signature_count",
+        "goal_steps",
+        "goal",
+        "open_display",
+        "closes_at",
+        "is_featured",
+    ]
     readonly_fields = ["signature_count", "count_updated_at", "closed_at", "created_at"]
     prepopulated_fields = {"slug": ["title"]}
     actions = ["close_now", "reopen"]

@@ -15,6 +15,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from .abuse import URL_PATTERN, has_forbidden_chars
 from .countries import country_choices
+from .email_typos import email_suggestion
 from .services import canonical_email
 
 NAME_MAX_LENGTH = 100
@@ -25,6 +26,10 @@ NAME_FORBIDDEN_CHARS = _("Please use only letters, spaces and punctuation in you
 # mail systems deliver it to the decoded one, so each variant would mail the same person.
 EMAIL_NOT_PLAIN = _(
     "Please enter a plain email address, like name@example.org, without quotation marks or encoded text."
+)
+EMAIL_TYPO = _(
+    "Did you mean %(suggestion)s? If so, please correct it. If the address is right as it is, "
+    "press “Sign the petition” again."
 )
 EMAIL_ERRORS = {
     "required": _("Please enter your email address."),
@@ -124,6 +129,9 @@ class SignatureForm(forms.Form):
     def __init__(self, *args, action: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.action = action
+        # A likely typo's correction, once suggested: sending the same address again keeps it.
+        self.email_suggestion = ""
+        self.email_suggested_for = ""
         self.fields["country"].use_choices(country_choices_with_prompt(get_language() or "en"))
 
     @cached_property
@@ -135,6 +143,7 @@ class SignatureForm(forms.Form):
         helper.layout = Layout(
             Field("name"),
             Field("email"),
+            HTML('{% include "petitions/_email_suggestion.html" %}'),
             Field("country"),
             Field("show_publicly"),
             Field("keep_updated"),
@@ -171,6 +180,10 @@ class SignatureForm(forms.Form):
             raise forms.ValidationError(EMAIL_ERRORS["invalid"]) from None
         if has_forbidden_chars(email) or len(canonical_email(email)) > 254:
             raise forms.ValidationError(EMAIL_ERRORS["invalid"])
+        suggestion = email_suggestion(email)
+        if suggestion and (self.data.get("email_kept") or "").strip() != email:
+            self.email_suggestion, self.email_suggested_for = suggestion, email
+            raise forms.ValidationError(EMAIL_TYPO, code="typo", params={"suggestion": suggestion})
         return email
 
     @property

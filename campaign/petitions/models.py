@@ -4,12 +4,28 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+
+def goal_steps_parse(value: str) -> list[int]:
+    """ "100, 1000; 10000" -> [100, 1000, 10000]: whole numbers in any order, apart by commas,
+    semicolons or spaces; a ValidationError for anything else ("1,000" included, which is two)."""
+    steps = []
+    for digits in value.replace(",", " ").replace(";", " ").split():
+        if not digits.isascii() or not digits.isdigit() or int(digits) <= 0:
+            raise ValidationError(_("Write the steps as whole numbers above zero, like: 100, 1000, 10000."))
+        steps.append(int(digits))
+    return sorted(set(steps))
+
+
+def goal_next(goals: list[int], count: int) -> int:
+    return next((goal for goal in goals if goal > count), goals[-1])
 
 
 class Petition(models.Model):
@@ -19,6 +35,18 @@ class Petition(models.Model):
         _("petition text"), help_text=_("What supporters sign. Paragraphs separated by a blank line.")
     )
     goal = models.PositiveIntegerField(_("goal"), default=10000)
+    # Stepped goals: a new petition measured against 10,000 looks empty for weeks.
+    goal_steps = models.CharField(
+        _("goal steps"),
+        max_length=200,
+        blank=True,
+        default="100, 1000",
+        validators=[goal_steps_parse],
+        help_text=_(
+            "Smaller goals on the way to the goal, e.g. “100, 1000”. The page measures the count "
+            "against the first step not yet reached, then the goal. Empty: the goal alone."
+        ),
+    )
     # A petition closes at closes_at (beat's close-due-petitions records closed_at), or when an
     # organizer closes it early; it is closed from that instant whether or not beat has run.
     closes_at = models.DateTimeField(
@@ -63,8 +91,20 @@ class Petition(models.Model):
         return self.closed_on is None
 
     @property
+    def goals(self) -> list[int]:
+        """The steps below the goal, then the goal."""
+        steps = goal_steps_parse(self.goal_steps) if self.goal_steps else []
+        return [step for step in steps if step < self.goal] + [self.goal]
+
+    @property
+    def goal_now(self) -> int:
+        """What the count is measured against: the first goal it has not reached yet (or the last)."""
+        return goal_next(self.goals, self.signature_count)
+
+    @property
     def progress_percent(self) -> int:
-        return min(100, round(100 * self.signature_count / self.goal)) if self.goal else 100
+        goal = self.goal_now
+        return min(100, round(100 * self.signature_count / goal)) if goal else 100
 
 
 def public_id_new() -> str:

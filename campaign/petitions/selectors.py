@@ -7,7 +7,7 @@ from django.db import connection
 
 from .countries import country_name
 from .country_counts import CountryCounts, country_counts_read
-from .models import Petition, Signature
+from .models import Petition, Signature, goal_next
 from .tokens import SignatureRef, signature_ref_filter
 
 # The reads behind every home page view, signature and count poll of a surge are written in
@@ -16,12 +16,10 @@ _PETITION = Petition._meta.db_table
 # The title and text in every language (a column each, campaign/petitions/translation.py): a
 # page reads its language's, or English where that is empty, with no further query.
 _TEXT_COLUMNS = ", ".join(f"{field}_{code}" for field in ("title", "text") for code, _name in settings.LANGUAGES)
-_PETITION_COLUMNS = (
-    f"SELECT id, slug, title, text, {_TEXT_COLUMNS}, goal, signature_count, closes_at, closed_at FROM {_PETITION}"
-)
+_PETITION_COLUMNS = f"SELECT id, slug, title, text, {_TEXT_COLUMNS}, goal, goal_steps, signature_count, closes_at, closed_at FROM {_PETITION}"
 _FEATURED_SQL = f"{_PETITION_COLUMNS} ORDER BY is_featured DESC, created_at DESC LIMIT 1"
 _PUBLIC_SQL = f"{_PETITION_COLUMNS} WHERE slug = %s"
-_COUNT_SQL = f"SELECT signature_count, goal FROM {_PETITION} WHERE slug = %s"
+_COUNT_SQL = f"SELECT signature_count, goal, goal_steps FROM {_PETITION} WHERE slug = %s"
 
 
 # What these reads return is kept in the process for PETITION_READ_CACHE_SECONDS (a second):
@@ -61,7 +59,10 @@ def _count(slug: str) -> dict | None:
     with connection.cursor() as cursor:
         cursor.execute(_COUNT_SQL, [slug])
         row = cursor.fetchone()
-    return {"signature_count": row[0], "goal": row[1]} if row else None
+    if not row:
+        return None
+    goals = Petition(signature_count=row[0], goal=row[1], goal_steps=row[2]).goals
+    return {"signature_count": row[0], "goal": row[1], "next_goal": goal_next(goals, row[0])}
 
 
 def petition_count(*, slug: str) -> dict | None:

@@ -6,6 +6,7 @@ app_name = "petitions"
 
 urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("confirm/<str:token>/renew/", views.confirm_renew, name="confirm_renew"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("manage/<str:token>/", views.manage, name="manage"),
     path("<slug:slug>/", views.sign, name="sign"),

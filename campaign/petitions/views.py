@@ -2,17 +2,20 @@
 
 import json
 
+from django.conf import settings
+from django.core import signing
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import selectors, self_service, services
 from .abuse import client_ip
 from .country_chart import country_chart
+from .email_typos import webmail_for
 from .forms import ManageChoicesForm, ManageRequestForm, ResendForm, SignatureForm
 from .models import Petition, Signature
 from .tokens import (
@@ -54,12 +57,14 @@ def _link_problem(
     unsubscribe: bool = False,
     manage: bool = False,
     petition: Petition | None = None,
+    token="",
 ):
     context = {
         "expired": expired,
         "unsubscribe": unsubscribe,
         "manage": manage,
         "petition": petition or selectors.petition_featured(),
+        "renew_token": token,
     }
     return render(request, "petitions/link_problem.html", context, status=status)
 
@@ -90,7 +95,9 @@ def sign(request, slug):
                 ip_address=client_ip(request),
                 honeypot=form.honeypot_filled,
             )
-            return redirect("petitions:thanks", slug=petition.slug)
+            response = redirect("petitions:thanks", slug=petition.slug)
+            sent_to_remember(response, petition=petition, email=data["email"])
+            return response
         status = 400
     else:
         form = sign_form_for(request, petition)
@@ -100,11 +107,42 @@ def sign(request, slug):
     return render(request, "petitions/sign.html", context, status=status)
 
 
+# The thank-you page shows the address the email went to, so a typo can be seen and fixed. It
+# comes only from this browser's own submission, in a short-lived signed cookie for that page:
+# never a lookup, so the page tells nobody whether an address has signed.
+SENT_TO_COOKIE = "sent_to"
+SENT_TO_SALT = "petitions.thanks.sent_to"
+SENT_TO_SECONDS = 30 * 60
+
+
+def sent_to_remember(response, *, petition: Petition, email: str) -> None:
+    # Signed and base64-encoded: an address may hold characters a cookie cannot (IDN, Cyrillic).
+    response.set_cookie(
+        SENT_TO_COOKIE,
+        signing.dumps(email, salt=SENT_TO_SALT),
+        max_age=SENT_TO_SECONDS,
+        path=reverse("petitions:thanks", kwargs={"slug": petition.slug}),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def sent_to_read(request) -> str:
+    try:
+        return signing.loads(request.COOKIES.get(SENT_TO_COOKIE, ""), salt=SENT_TO_SALT, max_age=SENT_TO_SECONDS)
+    except signing.BadSignature:  # missing, forged or expired: the page shows no address
+        return ""
+
+
 @require_safe
+@cache_control(private=True, no_store=True)  # it may show the visitor's own address: no shared cache may keep it
 def thanks(request, slug):
     petition = _petition_or_404(slug)
     share_url = request.build_absolute_uri(reverse("content:home"))
-    return render(request, "petitions/thanks.html", {"petition": petition, "share_url": share_url})
+    sent_to = sent_to_read(request)
+    context = {"petition": petition, "share_url": share_url, "sent_to": sent_to, "webmail": webmail_for(sent_to)}
+    return render(request, "petitions/thanks.html", context)
 
 
 def _signature_or_none(ref) -> Signature | None:
@@ -122,7 +160,7 @@ def confirm(request, token):
     except TokenExpired as exc:
         # Offer the fresh link for the petition this one was for, not just the featured one.
         petition = selectors.petition_of_signature(ref=exc.ref) if exc.ref is not None else None
-        return _link_problem(request, expired=True, status=410, petition=petition)
+        return _link_problem(request, expired=True, status=410, petition=petition, token=token)
     except TokenInvalid:
         return _link_problem(request, expired=False, status=400)
     signature = _signature_or_none(ref)
@@ -131,11 +169,36 @@ def confirm(request, token):
     if request.method == "POST":
         services.signature_confirm(signature_id=signature.pk)
         return redirect("petitions:confirmed", slug=signature.petition.slug)
-    return render(
-        request,
-        "petitions/confirm.html",
-        {"petition": signature.petition, "already": signature.confirmed_at is not None},
+    if signature.confirmed_at is not None:
+        # A used link opened again: the page of a confirmed signature, with its sharing.
+        return redirect("petitions:confirmed", slug=signature.petition.slug)
+    return render(request, "petitions/confirm.html", {"petition": signature.petition})
+
+
+@require_POST
+def confirm_renew(request, token):
+    """The expired-link page's one button: a fresh link to the address the old one was for,
+    with the rate limits of "Didn't get the email?" and the same answer whatever happens."""
+    try:
+        confirm_token_read(token)
+    except TokenExpired as exc:
+        ref = exc.ref
+    except TokenInvalid:
+        return _link_problem(request, expired=False, status=400)
+    else:
+        return redirect("petitions:confirm", token=token)  # still valid: confirm with it
+    if ref is None:
+        return _link_problem(request, expired=False, status=400)
+    signature = (
+        Signature.objects.filter(**signature_ref_filter(ref), erased_at__isnull=True)
+        .select_related("petition")
+        .only("email", "petition__slug", "petition__title")
+        .first()
     )
+    if signature is None:
+        return _link_problem(request, expired=False, status=404)
+    services.signature_resend_request(petition=signature.petition, email=signature.email, ip_address=client_ip(request))
+    return render(request, "petitions/resend_done.html", {"petition": signature.petition, "renewed": True})
 
 
 @require_safe
@@ -267,7 +330,8 @@ def count(request, slug):
     data = selectors.petition_count(slug=slug)
     if data is None:
         raise Http404
-    response = JsonResponse({"count": data["signature_count"], "goal": data["goal"]})
+    # "goal" is the petition's goal; "next_goal" what the page's bar measures against now.
+    response = JsonResponse({"count": data["signature_count"], "goal": data["goal"], "next_goal": data["next_goal"]})
     response["Access-Control-Allow-Origin"] = "*"  # embeds on partner sites may read the count
     return response
 

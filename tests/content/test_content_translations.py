@@ -194,5 +194,6 @@ def test_the_confirmation_email_names_the_petition_in_the_signers_language(seede
     signature = SignatureFactory(petition=seeded, language=language)
     message = email.message_from_bytes(prepared_signature_email(signature).data, policy=email.policy.default)
     title = seed_translations.PETITION[language]["title"]
-    assert str(message["Subject"]).strip().endswith(title)
+    # ru and kk subjects are neutral by default (PETITION_NEUTRAL_EMAIL_LANGUAGES): only the body names it.
+    assert title not in str(message["Subject"])
     assert title in message.get_body(preferencelist=("plain",)).get_content()

@@ -62,7 +62,7 @@ def test_supporter_signs_gets_the_email_confirms_and_the_count_moves(seeded, mak
         diagnostics=stack.tails,
     )
     count = visitor.responses[-1]
-    assert count.json() == {"count": 1, "goal": seeded.goal}
+    assert count.json() == {"count": 1, "goal": seeded.goal, "next_goal": 100}  # the first step
     assert count.headers["Cache-Control"] == "public, max-age=15"
     assert len(smtp.to(address)) == 1
 

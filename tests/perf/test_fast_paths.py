@@ -54,7 +54,7 @@ def test_cached_home_page_shows_the_new_count_and_signer_once_counted(seeded):
 
     after = Client().get(HOME).content.decode()
     assert '<span class="js-count">1</span>' in after
-    assert "Daniyar, Kazakhstan" in after
+    assert "Daniyar (Kazakhstan)" in after
 
 
 def test_cached_home_page_follows_a_closed_petition(seeded):
@@ -78,7 +78,7 @@ def test_count_endpoint_reads_the_stored_count(seeded):
     SignatureFactory.create_batch(2, petition=seeded, confirmed=True)
     services.signature_counts_update()
     response = Client().get(reverse("petition_count", kwargs={"slug": seeded.slug}))
-    assert response.json() == {"count": 2, "goal": seeded.goal}
+    assert response.json() == {"count": 2, "goal": seeded.goal, "next_goal": 100}
     assert Client().get(reverse("petition_count", kwargs={"slug": "no-such-petition"})).status_code == 404
 
 

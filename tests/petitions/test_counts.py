@@ -81,7 +81,7 @@ def test_count_endpoint_is_small_public_and_cacheable(client, petition):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"count": 2, "goal": petition.goal}
+    assert response.json() == {"count": 2, "goal": petition.goal, "next_goal": 100}
     cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
     assert "public" in cache_control and "max-age=15" in cache_control
     assert response["Access-Control-Allow-Origin"] == "*"

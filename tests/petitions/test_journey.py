@@ -31,4 +31,5 @@ def test_sign_email_confirm_and_count_in_process(client, seeded, django_capture_
     assert client.get(reverse("petition_count", kwargs={"slug": seeded.slug})).json() == {
         "count": 1,
         "goal": seeded.goal,
+        "next_goal": 100,  # the first goal step: the page's bar measures against it
     }

@@ -26,12 +26,18 @@ def sign(client, petition, django_capture_on_commit_callbacks, **fields):
         return client.post(reverse("petitions:sign", kwargs={"slug": petition.slug}), data)
 
 
-def as_seen_by_the_browser(client, response):
-    """Status, headers and body of a response and of the page it leads to, CSRF tokens blanked."""
+def as_seen_by_the_browser(client, response, typed: str = ""):
+    """Status, headers and body of a response and of the page it leads to, CSRF tokens blanked,
+    and the address the visitor typed (the thank-you page shows it back to them) blanked."""
     seen = []
     while True:
-        headers = {key: value for key, value in response.headers.items() if key.lower() != "date"}
-        seen.append((response.status_code, headers, CSRF.sub(b"csrf", response.content), response.cookies.keys()))
+        # Addresses of other lengths make pages of other lengths: the body is compared instead.
+        skipped = {"date", "content-length"} if typed else {"date"}
+        headers = {key: value for key, value in response.headers.items() if key.lower() not in skipped}
+        body = CSRF.sub(b"csrf", response.content)
+        if typed.strip():
+            body = body.replace(typed.strip().encode(), b"typed")
+        seen.append((response.status_code, headers, body, response.cookies.keys()))
         if response.status_code != 302:
             return seen
         response = client.get(response["Location"])
@@ -162,7 +168,7 @@ def test_new_and_repeat_signers_see_exactly_the_same_thing(petition, django_capt
                 reverse("petitions:sign", kwargs={"slug": petition.slug}),
                 {"name": "Aigerim Bekova", "email": email, "country": "KZ", "csrfmiddlewaretoken": token},
             )
-        seen[label] = as_seen_by_the_browser(client, response)
+        seen[label] = as_seen_by_the_browser(client, response, typed=email)
 
     assert seen["new"][0][0] == 302 and seen["new"][-1][0] == 200
     for label in seen:
@@ -284,7 +290,7 @@ def test_home_page_shows_only_first_name_and_country_of_those_who_chose_it(clien
 
     page = client.get(reverse("content:home")).content.decode()
 
-    assert "Aigerim, Kazakhstan" in page
+    assert "Aigerim (Kazakhstan)" in page
     for private in ("Bekova", "aigerim@example.org", "Daniyar", "Pending", "Held", "@example.org"):
         assert private not in page
 

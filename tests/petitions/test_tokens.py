@@ -82,7 +82,8 @@ def test_links_made_before_public_ids_still_confirm_and_unsubscribe_until_they_e
     settings.PETITION_CONFIRM_MAX_AGE = -1
     response = client.get(reverse("petitions:confirm", kwargs={"token": old_confirm}))
     assert response.status_code == 410
-    assert reverse("petitions:resend", kwargs={"slug": petition.slug}) in response.content.decode()
+    # The expired page offers a fresh link to the address the old link names, one press away.
+    assert reverse("petitions:confirm_renew", kwargs={"token": old_confirm}) in response.content.decode()
 
 
 def test_opening_the_link_never_confirms(client, petition):
@@ -112,7 +113,7 @@ def test_pressing_the_button_confirms_and_pressing_it_again_is_harmless(
     assert signature.state == Signature.State.CONFIRMED
     assert signature.confirmed_at == confirmed_at is not None
     assert Petition.objects.get().signature_count == 1
-    assert b"already confirmed" in client.get(confirm_url(signature)).content
+    assert client.get(confirm_url(signature))["Location"] == done  # opened again: the confirmed page
 
 
 def test_confirming_accepts_no_other_method(client, petition):
@@ -133,7 +134,9 @@ def test_an_expired_link_says_so_and_offers_a_fresh_one_for_its_petition(client,
         assert response.status_code == 410
         page = response.content.decode()
         assert "This link has expired" in page
-        assert f'href="{reverse("petitions:resend", kwargs={"slug": petition.slug})}"' in page
+        # One press: a fresh link for the signature this one was for, no address to retype.
+        token = url.rstrip("/").rsplit("/", 1)[1]
+        assert f'action="{reverse("petitions:confirm_renew", kwargs={"token": token})}"' in page
     assert Signature.objects.get().confirmed_at is None
 
 
