@@ -1,6 +1,7 @@
 """The bench's scenarios, each a function of the run's context returning its figures and targets,
 in the order a full run measures them (the scale scenario loads the rows the export reads)."""
 
+from bench.scenarios.backlog import scenario_backlog
 from bench.scenarios.email import scenario_email
 from bench.scenarios.export import scenario_export
 from bench.scenarios.pages import scenario_pages
@@ -10,6 +11,7 @@ from bench.scenarios.signing import scenario_signing
 SCENARIOS = {
     "signing": scenario_signing,
     "email": scenario_email,
+    "backlog": scenario_backlog,
     "pages": scenario_pages,
     "scale": scenario_scale,
     "export": scenario_export,
