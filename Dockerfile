@@ -1,5 +1,7 @@
-# The production image: gunicorn serves the site; the same image runs the Celery worker and beat.
-FROM python:3.11.12-slim-bookworm
+# Two images (docker-compose.yml builds each by its target):
+# `app`: gunicorn serves the site; the same image runs the Celery worker and beat.
+# `proxy`: nginx in front of it, with this build's static files (deploy/nginx/).
+FROM python:3.11.12-slim-bookworm AS app
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
@@ -17,3 +19,9 @@ USER campaign
 
 EXPOSE 8000
 CMD ["gunicorn", "campaign.wsgi:application", "--config", "campaign/gunicorn.conf.py"]
+
+FROM nginx:1.28.0-bookworm AS proxy
+# The site's config is mounted by docker-compose.yml (deploy/nginx/); its rendered server
+# block goes to /etc/nginx/campaign/, never beside the image's default one.
+RUN rm -f /etc/nginx/conf.d/default.conf && mkdir -p /etc/nginx/campaign
+COPY --from=app /app/staticfiles /srv/static

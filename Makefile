@@ -4,11 +4,12 @@
 # `make pin-images`: pin the images docker-compose.yml and the Dockerfile pull by digest (needs Docker)
 # `make messages`: update locale/*/LC_MESSAGES/django.po from the code and compile django.mo (needs GNU gettext)
 # `make lint`: ruff's lint and format check (settings in pyproject.toml)
+# `make backup`: pg_dump now, into ./backups: of DATABASE_URL when set, else of the compose stack's database
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-fast install bench pin-images messages lint
+.PHONY: run test test-fast install bench pin-images messages lint backup
 
 install: $(VENV)/.installed
 
@@ -53,3 +54,8 @@ messages: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Restore: scripts/restore.sh DUMP DATABASE_URL (docs/operations.md, "Restore").
+backup:
+	@if [ -n "$${DATABASE_URL:-}" ]; then sh scripts/backup.sh; \
+	else docker compose exec -T backup sh /scripts/backup.sh; fi

@@ -103,6 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # restarted database costs one failed check rather than a 500.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+    # Behind PgBouncer's transaction pooling a server-side cursor (QuerySet.iterator()) would
+    # outlive the server connection it was opened on: set it True there (docs/operations.md).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------------------

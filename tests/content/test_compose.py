@@ -72,17 +72,21 @@ def test_compose_refuses_to_start_without_a_secret_key(compose):
 def test_the_services_are_the_ones_the_readme_lists(compose):
     line = re.search(r"docker compose up -d\s+#\s*(.+)", README).group(1)
     listed = {name.strip() for name in re.sub(r"\([^)]*\)", "", line).split(",")}
-    assert listed == {"postgres", "redis", "web", "worker", "beat"}
+    assert listed == {"proxy", "postgres", "redis", "migrate", "web", "worker", "beat", "backup"}
     production = {name for name, service in compose["services"].items() if not service.get("profiles")}
     assert production == listed
 
 
-def test_web_migrates_seeds_and_serves_with_gunicorn(compose):
+def test_one_container_migrates_and_seeds_before_the_app_starts(compose):
+    # Not in web's command: with `--scale web=3`, three containers would migrate at once.
+    migrate = command(compose["services"]["migrate"])
+    assert "migrates and seeds, then exits" in README
+    assert migrate.index("manage.py migrate") < migrate.index("manage.py seed_campaign")
+    assert compose["services"]["migrate"]["restart"] == "no"
     web = command(compose["services"]["web"])
-    assert "gunicorn" in README and "migrates and seeds on start" in README
-    migrate, seed, serve = web.index("manage.py migrate"), web.index("manage.py seed_campaign"), web.index("gunicorn")
-    assert migrate < seed < serve
-    assert "campaign.wsgi" in web
+    assert "gunicorn" in README and web.startswith("gunicorn campaign.wsgi") and "migrate" not in web
+    for name in ("web", "worker", "beat"):
+        assert compose["services"][name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 @pytest.mark.parametrize("role", ["worker", "beat"])
@@ -95,15 +99,16 @@ def test_celery_runs_as_the_readme_says(compose, role):
 def test_every_long_running_service_has_a_health_check_except_beat(compose):
     services = compose["services"]
     for name, service in services.items():
-        if name == "beat":
-            assert "healthcheck" not in service  # beat has nothing to ask; it is restarted if it exits
+        if name in ("beat", "migrate"):
+            # beat has nothing to ask, it is restarted if it exits; migrate runs once and exits.
+            assert "healthcheck" not in service
         else:
             assert service["healthcheck"]["test"], name
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
 
 
 def test_the_app_waits_for_healthy_database_and_redis(compose):
-    for name in ("web", "worker", "beat"):
+    for name in ("migrate", "web", "worker", "beat"):
         depends = compose["services"][name]["depends_on"]
         assert depends["postgres"]["condition"] == depends["redis"]["condition"] == "service_healthy"
 
@@ -153,12 +158,13 @@ def test_mailpit_runs_only_in_the_development_profile_and_only_on_loopback(compo
     assert published(mailpit) and all(host == "127.0.0.1" for host, _port in published(mailpit))
 
 
-def test_gunicorn_is_reachable_only_from_this_host(compose):
-    # With no reverse proxy in the stack, the proxy on the host is the only client web may have:
-    # gunicorn believes X-Forwarded-For, so a client that reached it directly could be anybody.
-    assert published(compose["services"]["web"]) == [("127.0.0.1", "8000")]
+def test_gunicorn_is_reachable_only_through_the_proxy(compose):
+    # gunicorn believes X-Forwarded-For, so a client that reached it directly could be anybody:
+    # web publishes nothing, and by default nothing is published beyond this host's loopback.
+    assert published(compose["services"]["web"]) == []
     for name, service in compose["services"].items():
         assert all(host == "127.0.0.1" for host, _port in published(service)), name
+    assert [name for name, service in compose["services"].items() if published(service)] == ["mailpit", "proxy"]
 
 
 def django_starts(environment: dict) -> subprocess.CompletedProcess:
@@ -204,7 +210,9 @@ EXACT_VERSION = re.compile(r"[\w./-]+:v?\d+\.\d+(\.\d+)?(-[a-z][\w.-]*)?(@sha256
 
 def pulled_images(compose: dict, dockerfile: Path) -> dict[str, str]:
     images = {name: service["image"] for name, service in compose["services"].items() if "build" not in service}
-    images["Dockerfile"] = re.search(r"^FROM (\S+)", dockerfile.read_text(), re.MULTILINE).group(1)
+    stages = re.findall(r"^FROM (\S+)", dockerfile.read_text(), re.MULTILINE)
+    images["Dockerfile"] = stages[0]
+    images.update({f"Dockerfile stage {n}": image for n, image in enumerate(stages[1:], 2)})
     return images
 
 

@@ -34,6 +34,7 @@ READ_FROM_ENV = [
     "SECURE_HSTS_SECONDS",
     "DEFAULT_FROM_EMAIL",
     "ANYMAIL",
+    "DISABLE_SERVER_SIDE_CURSORS",
 ]
 PRODUCTION = {
     "DEBUG": "False",
@@ -98,6 +99,14 @@ def test_the_environment_switches_on_postgres_redis_and_smtp(settings_with):
     assert found["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert (found["EMAIL_HOST"], found["EMAIL_PORT"]) == ("mail.internal", 1025)
     assert found["DEFAULT_FROM_EMAIL"] == "Campaign <petition@example.org>"
+
+
+def test_server_side_cursors_can_be_turned_off_for_pgbouncer(settings_with):
+    # docs/operations.md: PgBouncer's transaction pooling cannot hold a cursor between transactions.
+    url = "postgres://campaign:secret@pgbouncer.internal:6432/campaign"
+    assert settings_with(DATABASE_URL=url)["DATABASES"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False
+    found = settings_with(DATABASE_URL=url, DISABLE_SERVER_SIDE_CURSORS="True")
+    assert found["DATABASES"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is True
 
 
 def test_an_anymail_backend_can_be_chosen(settings_with):
