@@ -47,6 +47,8 @@ def _helper():
 
 
 def run(n: int, rounds: int, read_cache_seconds: float) -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a migrated and seeded PostgreSQL database.")
     # Production's settings, as bench/stack.py runs them (no mail is sent).
     for name, value in {
         "DJANGO_SETTINGS_MODULE": "campaign.settings",
