@@ -3,21 +3,15 @@
 import time
 
 from django.conf import settings
-from django.db import connection
 
 from .countries import country_name
 from .models import Petition, Signature
 
-# The reads behind every home page view, signature and count poll of a surge are written in
-# SQL: compiling them with the ORM costs several times the CPU of running them.
-_PETITION = Petition._meta.db_table
-# The title and text in every language (a column each, campaign/petitions/translation.py): a
-# page reads its language's, or English where that is empty, with no further query.
-_TEXT_COLUMNS = ", ".join(f"{field}_{code}" for field in ("title", "text") for code, _name in settings.LANGUAGES)
-_PETITION_COLUMNS = f"SELECT id, slug, title, text, {_TEXT_COLUMNS}, goal, signature_count, is_open FROM {_PETITION}"
-_FEATURED_SQL = f"{_PETITION_COLUMNS} ORDER BY is_featured DESC, created_at DESC LIMIT 1"
-_PUBLIC_SQL = f"{_PETITION_COLUMNS} WHERE slug = %s"
-_COUNT_SQL = f"SELECT signature_count, goal FROM {_PETITION} WHERE slug = %s"
+# What a page shows of a petition: the title and text in every language (a column each,
+# campaign/petitions/translation.py), read with the rest in one query.
+_PAGE_COLUMNS = ["slug", "goal", "signature_count", "is_open"] + [
+    f"{field}_{code}" for field in ("title", "text") for code, _name in settings.LANGUAGES
+]
 
 
 # What these reads return is kept in the process for PETITION_READ_CACHE_SECONDS (a second):
@@ -43,25 +37,22 @@ def _recently_read(key: tuple, read):
 
 
 def petition_featured() -> Petition | None:
-    return _recently_read(("featured",), lambda: next(iter(Petition.objects.raw(_FEATURED_SQL)), None))
+    return _recently_read(
+        ("featured",), lambda: Petition.objects.only(*_PAGE_COLUMNS).order_by("-is_featured", "-created_at").first()
+    )
 
 
 def petition_public(*, slug: str) -> Petition:
-    petition = _recently_read(("public", slug), lambda: next(iter(Petition.objects.raw(_PUBLIC_SQL, [slug])), None))
+    petition = _recently_read(("public", slug), lambda: Petition.objects.only(*_PAGE_COLUMNS).filter(slug=slug).first())
     if petition is None:
         raise Petition.DoesNotExist(f"No petition {slug!r}.")
     return petition
 
 
-def _count(slug: str) -> dict | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_COUNT_SQL, [slug])
-        row = cursor.fetchone()
-    return {"signature_count": row[0], "goal": row[1]} if row else None
-
-
 def petition_count(*, slug: str) -> dict | None:
-    return _recently_read(("count", slug), lambda: _count(slug))
+    return _recently_read(
+        ("count", slug), lambda: Petition.objects.filter(slug=slug).values("signature_count", "goal").first()
+    )
 
 
 def petition_of_signature(*, signature_id: int) -> Petition | None:

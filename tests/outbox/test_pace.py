@@ -65,11 +65,13 @@ def test_an_outage_then_recovery_sends_each_email_once_at_the_configured_pace(sm
     # Nothing lost, nothing twice, though the provider refused more often than the retries allow.
     assert set(Signature.objects.values_list("email_state", flat=True)) == {EmailState.SENT}
     assert sorted(to for (to,), _message in smtp.received) == sorted(addresses)
-    # No hammering: each pause longer than the one before, a handful of tries in 2 s (without
-    # the pause, a try every few milliseconds).
-    assert 2 <= len(smtp.refused_at) <= 8
+    # No hammering: a handful of tries in 2 s (without the pause, a try every few milliseconds),
+    # the pauses growing. A 421 on a kept-open connection is tried once more at once on a fresh
+    # one (sending._closed_while_idle): those pairs are not pauses.
+    assert 2 <= len(smtp.refused_at) <= 12
     gaps = [b - a for a, b in zip(smtp.refused_at, smtp.refused_at[1:], strict=False)]
-    assert gaps[-1] > gaps[0]
+    pauses = [gap for gap in gaps if gap > 0.1]
+    assert pauses and max(pauses) >= 1.5 * min(pauses), gaps
     # The backlog went out after the recovery at the configured pace (loosely: a loaded machine
     # only slows it down).
     accepted = smtp.accepted_at
