@@ -87,7 +87,7 @@ def run(n: int, rounds: int, read_cache_seconds: float) -> None:
     # same columns, compiled by nobody.
     text_columns = ", ".join(f"{field}_{code}" for field in ("title", "text") for code, _name in settings.LANGUAGES)
     featured_query = (
-        f"SELECT id, slug, title, text, {text_columns}, goal, signature_count, is_open"
+        f"SELECT id, slug, title, text, {text_columns}, goal, signature_count, closes_at, closed_at"
         f" FROM {Petition._meta.db_table} ORDER BY is_featured DESC, created_at DESC LIMIT 1"
     )
 

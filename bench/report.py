@@ -21,6 +21,7 @@ TARGETS = {
     "scale_ratio": 0.9,
     "export_ratio": 0.5,
     "export_peak_mb": 150,
+    "retention_peak_mb": 150,
 }
 
 

@@ -103,6 +103,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # restarted database costs one failed check rather than a 500.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+    # A database that does not answer fails a request in seconds (a 503, campaign/errors.py), not a hang.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
     # Behind PgBouncer's transaction pooling a server-side cursor (QuerySet.iterator()) would
     # outlive the server connection it was opened on: set it True there (docs/operations.md).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
@@ -157,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
     "recount-signatures": {"task": "campaign.petitions.tasks.recount_signatures", "schedule": 3600.0},
     "sweep-email-outbox": {"task": "campaign.petitions.tasks.sweep_email_outbox", "schedule": 30.0},
     "purge-personal-data": {"task": "campaign.petitions.tasks.purge_expired_data", "schedule": 6 * 3600.0},
+    # Closes petitions whose closing time has passed (as of that time, however late beat runs).
+    "close-due-petitions": {"task": "campaign.petitions.tasks.close_due_petitions", "schedule": 60.0},
+    # Anonymises the signatures of petitions closed PETITION_ANONYMISE_AFTER_MONTHS ago.
+    "anonymise-signatures": {"task": "campaign.moderation.tasks.anonymise_signatures", "schedule": 3600.0},
     # Resumes bulk invalidations whose task a broker outage or a dead worker lost.
     "resume-invalidations": {"task": "campaign.petitions.tasks.resume_invalidations", "schedule": 120.0},
     # Deletes export files a day old (and re-enqueues export jobs a broker outage lost).
@@ -278,6 +284,11 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var")
+# Uploaded files are served only by the app (the proxy passes /media/ to it), each after a check
+# that it may be shown: a case's photo only while the case is published.
+MEDIA_URL = "/media/"
+CASE_PHOTO_MAX_BYTES = env.int("CASE_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+CASE_PHOTO_MAX_SIDE = 1200  # pixels, the longer side of the re-encoded photo
 
 # --- Security ---------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # the sign form is a few hundred bytes
@@ -329,6 +340,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # How long a web process may reuse a petition's row (count, open or closed) for its pages
 # before reading it again; 0 reads it for every request.
 PETITION_READ_CACHE_SECONDS = env.float("PETITION_READ_CACHE_SECONDS", default=1.0)
+# Signatures by country: a country with fewer signers than this is shown as "fewer than N".
+COUNTRY_COUNT_MINIMUM = env.int("COUNTRY_COUNT_MINIMUM", default=10)
+COUNTRY_COUNTS_CACHE_SECONDS = 60
 PETITION_CONFIRM_MAX_AGE = env.int("PETITION_CONFIRM_MAX_AGE", default=7 * 24 * 3600)
 # No address gets more than this many emails for one signature, however often it signs.
 PETITION_MAX_EMAILS_PER_SIGNATURE = env.int("PETITION_MAX_EMAILS_PER_SIGNATURE", default=3)
@@ -356,6 +370,8 @@ PETITION_CONSENT_VERSION = "2026-11-27"
 # Personal data retention (see the privacy page).
 PETITION_UNCONFIRMED_RETENTION_DAYS = 30
 PETITION_IP_RETENTION_DAYS = 30
+# Every signature of a petition is anonymised this many months after it closes.
+PETITION_ANONYMISE_AFTER_MONTHS = env.int("PETITION_ANONYMISE_AFTER_MONTHS", default=6)
 # Exports: beyond this many rows the export page writes the file in a background task
 # (the page's streaming response stays well inside gunicorn's 60 s worker timeout).
 PETITION_EXPORT_ASYNC_THRESHOLD = env.int("PETITION_EXPORT_ASYNC_THRESHOLD", default=50000)

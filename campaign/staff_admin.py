@@ -9,9 +9,13 @@ with `manage.py enrol_totp USERNAME`; administrators can see and remove them in 
 from functools import wraps
 
 from django import forms
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
@@ -85,6 +89,23 @@ class StaffAdminSite(OTPAdminSite):
         super().__init__(name)
         self.site_header = _("Campaign administration")
         self.site_title = _("Campaign admin")
+
+    def login(self, request, extra_context=None):
+        # Staff land where daily work starts: the dashboard (held count, queue), not the app list.
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            extra_context = {REDIRECT_FIELD_NAME: reverse("moderation:home"), **(extra_context or {})}
+        return super().login(request, extra_context)
+
+
+def permission_denied(request, exception=None):
+    """The 403 page: on a staff page, in the staff pages' frame and navigation, saying why;
+    elsewhere Django's own."""
+    if not request.path.startswith("/staff/") or not staff_verified(request.user):
+        return defaults.permission_denied(request, exception)
+    from django.contrib import admin
+
+    context = {**admin.site.each_context(request), "title": _("You cannot open this page")}
+    return TemplateResponse(request, "admin/403.html", context, status=403).render()
 
 
 def totp_device_enrol(*, user, name: str = "authenticator", replace: bool = False) -> TOTPDevice:

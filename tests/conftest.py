@@ -143,3 +143,16 @@ def staff_code(user) -> str:
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device_enrol(user=user)
     return totp_code_now(device)
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The production cache backend (campaign/redis_cache.py) pointed at a port where nothing
+    listens: Redis is down, every connection is refused."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "campaign.redis_cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }

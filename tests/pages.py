@@ -11,6 +11,8 @@ def public_pages(petition, signature) -> dict[str, tuple[str, dict]]:
         "timeline": ("content:timeline", {}),
         "sources": ("content:sources", {}),
         "privacy": ("content:privacy", {}),
+        "about": ("content:about", {}),
+        "countries": ("petitions:countries", slug),
         "sign": ("petitions:sign", slug),
         "thanks": ("petitions:thanks", slug),
         "confirmed": ("petitions:confirmed", slug),

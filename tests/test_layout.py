@@ -34,8 +34,9 @@ TASK_NAMES = {
         "apply_invalidation",
         "reverse_invalidation",
         "resume_invalidations",
+        "close_due_petitions",
     )
-}
+} | {"campaign.moderation.tasks.anonymise_signatures"}
 
 
 def _module_name(path: Path) -> str:

@@ -1,6 +1,7 @@
 """Export: every stored signature as CSV through `manage.py export_supporters`, against
 PostgreSQL writing the same rows and columns with COPY."""
 
+import os
 import subprocess
 import sys
 import time
@@ -10,6 +11,20 @@ from bench.scenarios.scale import signatures_clear, signatures_load
 from bench.stack import DATABASE_URL, LOGS, ROOT, SLUG, scalar
 
 EXPORT_STATES = ("confirmed", "pending", "suspicious")
+
+
+def _country_names_sql() -> str:
+    """The export's JSON object of country names, as an SQL string literal."""
+    code = "import django; django.setup(); from campaign.exports.cells import CountryName; print(CountryName._names())"
+    names = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "campaign.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return "'" + names.replace("'", "''") + "'"
 
 
 def scenario_export(ctx):
@@ -66,6 +81,10 @@ def scenario_export(ctx):
         "signed_at": f"to_char(signed_at AT TIME ZONE 'UTC', {iso})",
         "confirmed_at": f"coalesce(to_char(confirmed_at AT TIME ZONE 'UTC', {iso}), '')",
         "email": "email",
+        # The same work as the export's: the name's first word by the same regex, the country's
+        # name from the same JSON object.
+        "first_name": "coalesce(substring(name from '[^[:space:],;]+'), '')",
+        "country_name": f"coalesce({_country_names_sql()}::jsonb ->> country, '')",
     }
     select = ", ".join(columns[c] for c in header.lstrip("\ufeff").split(","))
     in_states = ", ".join(f"'{state}'" for state in EXPORT_STATES)

@@ -10,6 +10,8 @@ PAGES = [
     ("home_ru", "/ru/", "html"),
     ("home_kk", "/kk/", "html"),
     ("count", f"/petitions/{SLUG}/count.json", "json"),
+    ("countries", f"/petitions/{SLUG}/countries.json", "json"),
+    ("widget", f"/en/petitions/{SLUG}/widget/", "html"),
 ]
 
 

@@ -1,11 +1,20 @@
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 
-from . import seed, services, translations
-from .models import Campaign, Demand, Quote, Source, TimelineEntry, Update
+from campaign.petitions.models import Petition
+
+from . import qr, seed, services, translations
+from .forms import CaseAdminForm, PartnerOriginForm
+from .models import About, Campaign, Case, Demand, PartnerOrigin, Quote, Source, TimelineEntry, Update
 
 LANGUAGE_NAMES = {"ru": "Russian", "kk": "Kazakh"}
 STATUS_TEXT = {translations.MISSING: "missing", translations.OUTDATED: "outdated", translations.CURRENT: "translated"}
@@ -184,3 +193,133 @@ class UpdateAdmin(ContentAdmin):
     search_fields = ["title", "body"]
     exclude = ["key"]
     date_hierarchy = "as_of"
+
+
+@admin.register(Case)
+class CaseAdmin(ContentAdmin):
+    """People the campaign speaks for, on the home page once published. Publishing is refused
+    until the consent is recorded; the photo is re-encoded on upload, without its metadata."""
+
+    form = CaseAdminForm
+    actions = []
+    list_display = ["name", "is_published", "consent_given_on", "position"]
+    list_filter = ["is_published"]
+    readonly_fields = ["consent_recorded_by"]
+    fieldsets = [
+        (None, {"fields": ["name", "story", "photo", "photo_alt", "position"]}),
+        (_("Consent"), {"fields": ["consent_given_by", "consent_given_on", "consent_how", "consent_recorded_by"]}),
+        (None, {"fields": ["is_published"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        consent_changed = bool({"consent_given_by", "consent_given_on", "consent_how"} & set(form.changed_data))
+        services.case_save(
+            case=obj,
+            translated_languages=languages_edited(form),
+            consent_recorded_by=request.user if consent_changed else None,
+            replaced_photo=form.initial.get("photo") if "photo" in form.changed_data else None,
+        )
+
+    def delete_model(self, request, obj):
+        services.cases_delete(cases=Case.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.cases_delete(cases=queryset)
+
+
+@admin.register(About)
+class AboutAdmin(ContentAdmin):
+    """One page: who runs the campaign and how to reach them; empty parts are not shown."""
+
+    actions = []
+    list_display = ["__str__", "contact_email"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not About.objects.exists()
+
+
+@admin.register(PartnerOrigin)
+class PartnerOriginAdmin(admin.ModelAdmin):
+    """The partner sites whose pages may frame the widget, and (under "Embed code and QR
+    codes") the snippet to give them and QR codes of the petition's link for print."""
+
+    form = PartnerOriginForm
+    list_display = ["origin", "partner", "created_at"]
+    search_fields = ["origin", "partner"]
+    change_list_template = "admin/content/partnerorigin/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("embed/", view(self.embed_view), name="content_partnerorigin_embed"),
+            path("qr/<slug:slug>/<str:language>.<str:kind>", view(self.qr_view), name="content_partnerorigin_qr"),
+            *super().get_urls(),
+        ]
+
+    def _source_or_none(self, request) -> str | None:
+        source = request.GET.get("source", "")
+        return source if source == "" or qr.SOURCE_CODE.match(source) else None
+
+    def embed_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        source = self._source_or_none(request)
+        petitions = []
+        for petition in Petition.objects.order_by("-is_featured", "title"):
+            languages = []
+            for code, name in settings.LANGUAGES:
+                with translation.override(code):
+                    widget = settings.SITE_URL + reverse("petition_widget", kwargs={"slug": petition.slug})
+                    title = petition.title
+                qr_url = reverse("admin:content_partnerorigin_qr", args=[petition.slug, code, "svg"])
+                query = f"?source={source}" if source else ""
+                languages.append(
+                    {
+                        "code": code,
+                        "name": name,
+                        "snippet": format_html(
+                            '<iframe src="{}" title="{}" width="360" height="240" loading="lazy"></iframe>',
+                            widget,
+                            title,
+                        ),
+                        "link": qr.petition_link(slug=petition.slug, language=code, source=source or ""),
+                        "svg": qr_url + query,
+                        "png": qr_url[: -len("svg")] + "png" + query,
+                    }
+                )
+            petitions.append({"petition": petition, "languages": languages})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Embed code and QR codes",
+            "opts": self.model._meta,
+            "petitions": petitions,
+            "origins": list(PartnerOrigin.objects.values_list("origin", flat=True)),
+            "source": request.GET.get("source", ""),
+            "source_invalid": source is None,
+        }
+        return TemplateResponse(
+            request, "admin/content/partnerorigin/embed.html", context, status=400 if source is None else 200
+        )
+
+    def qr_view(self, request, slug, language, kind):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if kind not in ("svg", "png") or language not in dict(settings.LANGUAGES):
+            raise Http404
+        if not Petition.objects.filter(slug=slug).exists():
+            raise Http404
+        source = self._source_or_none(request)
+        if source is None:
+            return HttpResponseBadRequest(
+                "A source code is 1 to 32 letters, digits, hyphens or underscores.", content_type="text/plain"
+            )
+        url = qr.petition_link(slug=slug, language=language, source=source)
+        if kind == "svg":
+            response = HttpResponse(qr.qr_svg(url=url), content_type="image/svg+xml")
+        else:
+            response = HttpResponse(qr.qr_png(url=url), content_type="image/png")
+        # Saved under a name that says what it links to; the slug and code need no quoting.
+        response["Content-Disposition"] = (
+            f'inline; filename="petition-{slug}-{language}{"-" + source if source else ""}.{kind}"'
+        )
+        return response

@@ -6,7 +6,9 @@ up to date; any other row was edited in the admin and stays as the editor left i
 """
 
 import re
+import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -281,3 +283,120 @@ class Update(Translated):
 
     def get_absolute_url(self):
         return reverse("content:home") + f"#update-{self.pk}"
+
+
+def case_photo_path(case, filename: str) -> str:
+    """An unguessable name: the photo is served only through the app, only while published."""
+    return f"cases/{uuid.uuid4().hex}.jpg"
+
+
+class Case(Translated):
+    """A person the campaign speaks for. Hidden until an organizer publishes it, and publishing
+    needs a recorded consent (who gave it, when, how): these people or their families may be at risk."""
+
+    name = models.CharField(_("name"), max_length=200)
+    story = models.TextField(_("short story"), help_text=_("Paragraphs separated by a blank line."))
+    photo = models.FileField(
+        _("photo"),
+        upload_to=case_photo_path,
+        blank=True,
+        help_text=_("JPEG, PNG or WebP. Re-encoded on upload, which removes its metadata (camera, place, time)."),
+    )
+    photo_alt = models.CharField(
+        _("photo description"), max_length=300, blank=True, help_text=_("What the photo shows, for screen readers.")
+    )
+    consent_given_by = models.CharField(
+        _("consent given by"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Who agreed to this case being shown: the person, or who speaks for them (for example “his wife”)."
+        ),
+    )
+    consent_given_on = models.DateField(_("consent given on"), null=True, blank=True)
+    consent_how = models.CharField(
+        _("how consent was given"),
+        max_length=300,
+        blank=True,
+        help_text=_("For example “in writing, kept by the organizers” or “by phone, with a witness”."),
+    )
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("consent recorded by"),
+    )
+    is_published = models.BooleanField(
+        _("published"), default=False, help_text=_("Shown on the home page when ticked; needs a recorded consent.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_published=False)
+                | (
+                    ~models.Q(consent_given_by="")
+                    & models.Q(consent_given_on__isnull=False)
+                    & ~models.Q(consent_how="")
+                ),
+                name="content_case_published_with_consent",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("content:home") + f"#case-{self.pk}"
+
+    @property
+    def consent_recorded(self) -> bool:
+        return bool(self.consent_given_by.strip() and self.consent_given_on and self.consent_how.strip())
+
+    def photo_url(self) -> str:
+        if not self.photo:
+            return ""
+        return reverse("case_photo", kwargs={"pk": self.pk, "name": self.photo.name.rpartition("/")[2]})
+
+    def clean(self):
+        if self.is_published and not self.consent_recorded:
+            raise ValidationError(
+                {"is_published": _("Record who gave consent, when and how before publishing this case.")}
+            )
+
+
+class About(Translated):
+    """The “About this campaign” page: who runs it and how to reach them. Nothing is seeded:
+    what an organizer leaves empty is not shown."""
+
+    run_by = models.TextField(
+        _("who runs the campaign"),
+        blank=True,
+        help_text=_(
+            "The people or organisation behind the campaign, in their own words. Paragraphs separated by a blank line."
+        ),
+    )
+    contact_email = models.EmailField(
+        _("contact email"), blank=True, help_text=_("Shown on the page. Empty: the site's contact address.")
+    )
+
+    class Meta:
+        verbose_name = _("about this campaign")
+        verbose_name_plural = _("about this campaign")
+
+    def __str__(self):
+        return str(_("About this campaign"))
+
+    def get_absolute_url(self):
+        return reverse("content:about")
+
+
+# Defined beside its validation; imported here so Django finds it among content's models.
+from .partners import PartnerOrigin  # noqa: E402, F401

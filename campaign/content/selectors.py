@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
 
-from .models import Campaign, Demand, Quote, Source, TimelineEntry, Update
+from .models import About, Campaign, Case, Demand, PartnerOrigin, Quote, Source, TimelineEntry, Update
 from .services import CONTENT_VERSION_KEY
 
 
@@ -29,6 +29,22 @@ def campaign_published() -> Campaign | None:
     )
 
 
+def cases_published() -> list[Case]:
+    return list(Case.objects.filter(is_published=True))
+
+
+def case_photo_published(*, pk: int, name: str) -> Case | None:
+    """The case whose published photo this is; None for an unpublished case or any other name."""
+    case = Case.objects.filter(pk=pk, is_published=True).exclude(photo="").first()
+    if case is None or case.photo.name.rpartition("/")[2] != name:
+        return None
+    return case
+
+
+def about() -> About | None:
+    return About.objects.order_by("pk").first()
+
+
 def sources_all():
     return Source.objects.all()
 
@@ -43,9 +59,22 @@ def content_version():
     now = time.monotonic()
     if seconds > 0 and _version[0] > now:
         return _version[1]
-    try:
-        value = cache.get(CONTENT_VERSION_KEY)
-    except Exception:  # noqa: BLE001 - the cache is down: the page falls back to its own expiry
-        value = None
+    value = cache.get(CONTENT_VERSION_KEY)  # None while Redis is down: the page falls back to its own expiry
     _version[:] = [now + seconds, value]
+    return value
+
+
+# Read by every widget view; kept in the process as long as the petition's row (a second), so
+# a partner page's surge costs no query and a change in the admin shows within that second.
+_origins: list = [0.0, ()]  # [read again after, origins]
+
+
+def partner_origins() -> tuple[str, ...]:
+    """The origins whose pages may frame the widget, as the admin lists them."""
+    seconds = settings.PETITION_READ_CACHE_SECONDS
+    now = time.monotonic()
+    if seconds > 0 and _origins[0] > now:
+        return _origins[1]
+    value = tuple(PartnerOrigin.objects.order_by("origin").values_list("origin", flat=True))
+    _origins[:] = [now + seconds, value]
     return value

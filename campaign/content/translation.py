@@ -10,7 +10,7 @@ the publisher gives a title in that language; `description` says in each languag
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Campaign, Demand, Quote, Source, TimelineEntry, Update
+from .models import About, Campaign, Case, Demand, Quote, Source, TimelineEntry, Update
 
 
 @register(Source)
@@ -41,3 +41,13 @@ class QuoteText(TranslationOptions):
 @register(Update)
 class UpdateText(TranslationOptions):
     fields = ("title", "body")
+
+
+@register(Case)
+class CaseText(TranslationOptions):
+    fields = ("name", "story", "photo_alt")
+
+
+@register(About)
+class AboutText(TranslationOptions):
+    fields = ("run_by",)

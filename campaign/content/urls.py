@@ -10,4 +10,5 @@ urlpatterns = [
     path("timeline/", views.timeline, name="timeline"),
     path("sources/", views.sources, name="sources"),
     path("privacy/", views.privacy, name="privacy"),
+    path("about/", views.about, name="about"),
 ]

@@ -4,13 +4,13 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import get_language
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
@@ -102,8 +102,34 @@ def sources(request):
 
 
 @require_safe
+def about(request):
+    about = selectors.about()
+    contact = (about and about.contact_email) or settings.CAMPAIGN_CONTACT_EMAIL
+    return render(request, "content/about.html", {"about": about, "about_contact": contact})
+
+
+# A short lifetime: once an organizer unpublishes a case, its photo must soon stop being served.
+@require_safe
+@cache_control(public=True, max_age=60)
+def case_photo(request, pk, name):
+    case = selectors.case_photo_published(pk=pk, name=name)
+    if case is None:
+        raise Http404
+    try:
+        return FileResponse(case.photo.open("rb"), content_type="image/jpeg")
+    except FileNotFoundError:
+        raise Http404 from None
+
+
+@require_safe
 def privacy(request):
-    return render(request, "content/privacy.html")
+    # The page's promises are worded from the settings the code that keeps them reads.
+    retention = {
+        "unconfirmed_days": settings.PETITION_UNCONFIRMED_RETENTION_DAYS,
+        "ip_days": settings.PETITION_IP_RETENTION_DAYS,
+        "anonymise_months": settings.PETITION_ANONYMISE_AFTER_MONTHS,
+    }
+    return render(request, "content/privacy.html", {"retention": retention})
 
 
 def language_choose(request):

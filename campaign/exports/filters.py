@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django_countries import countries
 
@@ -25,10 +25,14 @@ ALL_STATES_PERMISSION = "petitions.export_all_states"
 EXPORT_PERMISSION = "petitions.export_supporters"
 
 # Header names are fixed, not translated: mailing tools map columns by these names.
+# first_name is for mail merges ("Dear Aigerim"), the name's first word as the emails use it;
+# country_name is the country's English name beside its ISO code.
 CONTACT_COLUMNS = (
     "name",
+    "first_name",
     "email",
     "country",
+    "country_name",
     "signed_at",
     "confirmed_at",
     "keep_updated",
@@ -153,8 +157,15 @@ def export_jobs_for(*, owner, limit: int = 10) -> list[ExportJob]:
 
 
 def delivery_report(*, petition: Petition) -> dict:
-    """The figures handed over with the petition: confirmed signatures, by country."""
-    confirmed = Signature.objects.filter(petition=petition, state=State.CONFIRMED, erased_at__isnull=True)
+    """The figures handed over with the petition: confirmed signatures, by country.
+
+    Signatures anonymised by retention (erased after the petition closed) stay in the figures,
+    as in the public count; one erased at its signer's request while it was open does not.
+    """
+    kept = Q(erased_at__isnull=True)
+    if petition.closed_at is not None:
+        kept |= Q(erased_at__gte=petition.closed_at)
+    confirmed = Signature.objects.filter(kept, petition=petition, state=State.CONFIRMED)
     by_country = [
         {"code": row["country"], "name": countries.name(row["country"]) or row["country"], "count": row["n"]}
         for row in confirmed.values("country").annotate(n=Count("pk")).order_by("-n", "country")

@@ -201,6 +201,8 @@ def export_files_withdraw(*, signature_ids: list[int]) -> int:
     was written, so "may hold" goes by what cannot change: the petition, the country and
     the day it was signed against the job's filters, and a file finished after the signing.
     """
+    if not ExportJob.objects.filter(state=ExportJob.State.DONE).exclude(file_path="").exists():
+        return 0  # no file to withdraw (most of the time): the signatures need not be read
     rows = list(Signature.objects.filter(pk__in=signature_ids).values_list("petition_id", "country", "signed_at"))
     if not rows:
         return 0

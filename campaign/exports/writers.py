@@ -237,12 +237,19 @@ class Export:
         workbook.properties.creator = "campaign"
         sheet = workbook.create_sheet(title="supporters")
         sheet.freeze_panes = "A2"
-        for letter, column in zip("ABCDEFGHI", self.filters.columns, strict=False):
-            sheet.column_dimensions[letter].width = 34 if column in ("name", "email") else 22
-        sheet.append(list(self.filters.columns))
+        columns = self.filters.columns
+        for letter, column in zip("ABCDEFGHIJK", columns, strict=False):
+            sheet.column_dimensions[letter].width = 34 if column in ("name", "email", "country_name") else 20
+        sheet.append(list(columns))
+        # Times are real dates (UTC, given a date format by openpyxl) that a spreadsheet sorts
+        # and filters, not text.
+        times = [i for i, column in enumerate(columns) if column.endswith("_at")]
         for row in self._rows():
             # XML cannot carry most control characters; drop them rather than fail the export.
-            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in format_row(row)])
+            cells: list = [ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in format_row(row)]
+            for i in times:
+                cells[i] = datetime.fromisoformat(cells[i].removesuffix("Z")) if cells[i] else None
+            sheet.append(cells)
             self.rows_written += 1
             if on_progress and self.rows_written % self.chunk_size == 0:
                 on_progress(self.rows_written)

@@ -10,17 +10,14 @@ import logging
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Case, CharField, F, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat
-from django.utils import timezone
+from django.db.models import Case, F, QuerySet, Value, When
 
-from campaign.exports.jobs import export_files_withdraw
 from campaign.outbox import wake as outbox_wake
 from campaign.petitions import services
-from campaign.petitions.models import Signature
+from campaign.petitions.models import AuditEntry, Signature
 
 from .audit import audit_record, selection_details, single_petition
-from .invalidations import invalidations_scrub
+from .erasure import signatures_personal_data_erase
 from .lookups import RESTORED_STATE
 
 logger = logging.getLogger(__name__)
@@ -41,6 +38,9 @@ def signatures_eligible(*, action: str, signatures: QuerySet) -> QuerySet:
         return rows.filter(state=State.SUSPICIOUS)
     if action == "restore":
         return rows.filter(state=State.REJECTED)
+    if action == "hold":
+        # Back under review after a clearing: only those still as the clearing left them.
+        return rows.filter(state__in=(State.CONFIRMED, State.PENDING))
     if action == "resend":
         return (
             rows.filter(
@@ -56,11 +56,15 @@ def signatures_eligible(*, action: str, signatures: QuerySet) -> QuerySet:
     raise ValueError(f"unknown action {action!r}")
 
 
-def _act(*, actor, action: str, signatures: QuerySet, filters: dict | None, reason: str = "", change) -> int:
+def _act(
+    *, actor, action: str, signatures: QuerySet, filters: dict | None, reason: str = "", change, undoes=None
+) -> int:
     with transaction.atomic():
         rows = signatures_eligible(action=action, signatures=signatures)
         petition = single_petition(rows)
         details = selection_details(rows, filters, reason)
+        if undoes is not None:
+            details["undoes"] = undoes
         count = change(rows)
         audit_record(actor=actor, action=f"signatures_{action}", count=count, petition=petition, details=details)
     services.signature_counts_schedule()
@@ -71,14 +75,19 @@ def signatures_reject(
     *, actor: AbstractBaseUser, signatures: QuerySet, reason: str = "", filters: dict | None = None
 ) -> int:
     """Reject as spam: the signatures leave the public count. Returns how many changed."""
-    return _act(
-        actor=actor,
-        action="reject",
-        signatures=signatures,
-        filters=filters,
-        reason=reason,
-        change=lambda rows: rows.update(state_before_invalidation=F("state"), state=State.REJECTED),
-    )
+    return _act(actor=actor, action="reject", signatures=signatures, filters=filters, reason=reason, change=_reject)
+
+
+def _reject(rows: QuerySet) -> int:
+    return rows.update(state_before_invalidation=F("state"), state=State.REJECTED)
+
+
+def _restore(rows: QuerySet) -> int:
+    return rows.update(state=RESTORED_STATE, state_before_invalidation="", invalidation=None)
+
+
+def _hold(rows: QuerySet) -> int:
+    return rows.update(state=State.SUSPICIOUS)
 
 
 def signatures_clear(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
@@ -98,13 +107,7 @@ def signatures_clear(*, actor: AbstractBaseUser, signatures: QuerySet, filters: 
 
 def signatures_restore(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
     """Undo a rejection: back to the state before it (a restored row leaves its invalidation)."""
-    return _act(
-        actor=actor,
-        action="restore",
-        signatures=signatures,
-        filters=filters,
-        change=lambda rows: rows.update(state=RESTORED_STATE, state_before_invalidation="", invalidation=None),
-    )
+    return _act(actor=actor, action="restore", signatures=signatures, filters=filters, change=_restore)
 
 
 def signatures_resend(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
@@ -124,29 +127,48 @@ def signatures_resend(*, actor: AbstractBaseUser, signatures: QuerySet, filters:
 def signatures_erase(*, actor: AbstractBaseUser, signatures: QuerySet, filters: dict | None = None) -> int:
     """Erase personal data but keep an anonymous row, so counts and totals stay true.
 
-    The person must not outlive the erasure elsewhere either: a bulk invalidation whose
-    stored filter selects one of them keeps the names of its criteria only, and every
-    prepared export file that may hold one of them is deleted (export_files_withdraw).
-    The audit log records filter names and ids, never values (filter_names).
+    The person must not outlive the erasure elsewhere either (erasure.signatures_personal_data_erase):
+    audit entries, export job records and invalidations that quoted them keep the rest, and
+    every prepared export file that may hold one of them is deleted. The audit log records
+    filter names and ids, never values (filter_names).
     """
 
     def change(rows):
-        ids = list(rows.values_list("pk", flat=True))
-        invalidations_scrub(signature_ids=ids)
-        export_files_withdraw(signature_ids=ids)
-        return Signature.objects.filter(pk__in=ids).update(
-            name="",
-            email="",
-            email_canonical=Concat(Value("erased-"), Cast("pk", CharField()), output_field=CharField()),
-            email_domain="",
-            ip_address=None,
-            show_publicly=False,
-            keep_updated=False,
-            email_state=Signature.EmailState.NONE,
-            erased_at=timezone.now(),
-        )
+        return signatures_personal_data_erase(signature_ids=list(rows.values_list("pk", flat=True)))
 
     return _act(actor=actor, action="erase", signatures=signatures, filters=filters, change=change)
+
+
+# --- Undo ------------------------------------------------------------------------------------------
+
+# What takes each undoable action back. Resending cannot be unsent, nor an erasure unerased.
+UNDO_ACTIONS = {
+    "signatures_reject": ("restore", _restore),
+    "signatures_restore": ("reject", _reject),
+    "signatures_clear": ("hold", _hold),
+}
+
+
+def audit_entry_undoable(entry: AuditEntry) -> bool:
+    """An action whose entry lists every signature it changed, and which was not undone yet."""
+    return (
+        entry.action in UNDO_ACTIONS
+        and "ids" in entry.details
+        and not AuditEntry.objects.filter(details__undoes=entry.pk).exists()
+    )
+
+
+def audit_entry_undo(*, actor: AbstractBaseUser, entry: AuditEntry) -> int:
+    """Take back the action of one audit entry, on the signatures it changed that nobody has
+    changed since. Recorded as its own entry naming the one it undoes. Returns how many."""
+    with transaction.atomic():
+        # One undo per entry, even from two tabs at once: the entry's row is the lock.
+        entry = AuditEntry.objects.select_for_update().get(pk=entry.pk)
+        if not audit_entry_undoable(entry):
+            return 0
+        action, change = UNDO_ACTIONS[entry.action]
+        signatures = Signature.objects.filter(pk__in=entry.details["ids"])
+        return _act(actor=actor, action=action, signatures=signatures, filters=None, change=change, undoes=entry.pk)
 
 
 # Criteria that can name or locate a person; the others (country, dates) cannot.

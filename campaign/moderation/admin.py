@@ -6,16 +6,15 @@ confirmation with the number affected, calls a service in actions.py and leaves 
 entry; nothing is edited or deleted in a form.
 """
 
-import csv
 import ipaddress
-import json
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -25,9 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_countries import countries
 
-from campaign.exports.cells import neutralise_lists
 from campaign.moderation import actions as moderation_actions
-from campaign.moderation import audit, lookups
+from campaign.moderation import lookups
 from campaign.moderation.forms import RejectForm
 from campaign.petitions.admin import ReadOnlyAdmin
 from campaign.petitions.models import AuditEntry, Invalidation, Signature
@@ -135,7 +133,8 @@ class SignatureAdmin(ReadOnlyAdmin):
     # The search box needs search_fields to show; get_search_results does the work.
     search_fields = ["name"]
     search_help_text = _(
-        "A name or email address; @example.org for a whole domain; an IP address or a range such as 203.0.113.0/24."
+        "Part of a name; a whole email address; @example.org for a whole domain; an IP address or a range "
+        "such as 203.0.113.0/24."
     )
     list_per_page = 100
     list_max_show_all = 1000
@@ -169,12 +168,12 @@ class SignatureAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = ["suspicion_display", "state_before_invalidation", "counted", "signed_at"]
 
-    reject_spam = _confirmed_action("reject_spam", _("Reject as spam (leaves the count)"), "moderate")
+    reject_spam = _confirmed_action("reject_spam", _("Reject as spam (takes them out of the public count)"), "moderate")
     clear_suspicion = _confirmed_action("clear_suspicion", _("Clear suspicion (counts once confirmed)"), "moderate")
     restore = _confirmed_action("restore", _("Restore rejected signatures"), "moderate")
     resend_confirmation = _confirmed_action("resend_confirmation", _("Resend the confirmation email"), "moderate")
     erase_personal_data = _confirmed_action(
-        "erase_personal_data", _("Erase personal data (keeps an anonymous row)"), "erase"
+        "erase_personal_data", _("Erase personal data (cannot be undone; keeps an anonymous row)"), "erase"
     )
 
     ACTIONS = {
@@ -229,6 +228,22 @@ class SignatureAdmin(ReadOnlyAdmin):
             "petitions.delete_signature"
         )
 
+    # The detail page's buttons: each opens the same confirmation page as the list's action.
+    DETAIL_ACTIONS = ("reject_spam", "clear_suspicion", "restore", "resend_confirmation", "erase_personal_data")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        signature = Signature.objects.filter(pk=object_id if str(object_id).isdigit() else 0).first()
+        buttons = []
+        if signature is not None:
+            allowed = self.get_actions(request)
+            for name in self.DETAIL_ACTIONS:
+                kind = self.ACTIONS[name][0]
+                one = Signature.objects.filter(pk=signature.pk)
+                if name in allowed and moderation_actions.signatures_eligible(action=kind, signatures=one).exists():
+                    buttons.append({"name": name, "label": allowed[name][2], "danger": kind in ("reject", "erase")})
+        extra_context = {**(extra_context or {}), "moderation_buttons": buttons}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_search_results(self, request, queryset, search_term):
         # A NUL byte cannot reach PostgreSQL; nobody's name or address holds one.
         term = search_term.replace("\x00", "").strip()
@@ -244,7 +259,19 @@ class SignatureAdmin(ReadOnlyAdmin):
                 return queryset.none(), False
         if "@" in term:
             return queryset.filter(email_canonical=canonical_email(term)), False
-        return queryset.filter(name__icontains=term), False
+        found = queryset.filter(name__icontains=term)
+        if " " not in term and not found.exists():
+            # "gmail" finds nothing: addresses are matched whole (or by domain), never in part.
+            domain = term if "." in term else f"{term}.com"
+            messages.info(
+                request,
+                _(
+                    "No name contains “%(term)s”. Email addresses are found whole: search for the full "
+                    "address, or @%(domain)s for everyone at that domain."
+                )
+                % {"term": term, "domain": domain},
+            )
+        return found, False
 
     def confirm_then_act(self, request, queryset, name: str):
         kind, service, done_message = self.ACTIONS[name]
@@ -257,8 +284,10 @@ class SignatureAdmin(ReadOnlyAdmin):
         if "post" in request.POST and (reject_form is None or reject_form.is_valid()):
             extra = {"reason": reject_form.cleaned_data["reason"]} if reject_form else {}
             count = service(actor=request.user, signatures=queryset, filters=filters, **extra)
-            self.message_user(request, done_message % {"count": count}, messages.SUCCESS)
             next_url = request.POST.get("next", "")
+            self.message_user(
+                request, self._with_undo(request, done_message % {"count": count}, name, next_url), messages.SUCCESS
+            )
             if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 return HttpResponseRedirect(next_url)
             return None
@@ -281,6 +310,28 @@ class SignatureAdmin(ReadOnlyAdmin):
             "form_action": request.get_full_path(),
         }
         return TemplateResponse(request, "admin/petitions/signature/action_confirmation.html", context)
+
+    def _with_undo(self, request, text: str, name: str, next_url: str):
+        """The success message, with an Undo button where the action can be taken back."""
+        entry = (
+            AuditEntry.objects.filter(actor=request.user, action=f"signatures_{self.ACTIONS[name][0]}")
+            .order_by("-pk")
+            .first()
+        )
+        if entry is None or not entry.count or not moderation_actions.audit_entry_undoable(entry):
+            return text
+        return format_html(
+            '{} <form method="post" action="{}" class="moderation-undo">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="entry" value="{}"><input type="hidden" name="next" value="{}">'
+            '<button type="submit">{}</button></form>',
+            text,
+            reverse("moderation:undo"),
+            get_token(request),
+            entry.pk,
+            next_url or request.get_full_path(),
+            _("Undo"),
+        )
 
 
 def _looks_like_ip(term: str) -> bool:
@@ -313,66 +364,5 @@ class InvalidationAdmin(ReadOnlyAdmin):
         return format_html('<a href="{}">{}</a>', reverse("moderation:invalidation", args=[obj.pk]), _("open"))
 
 
-class AuditActionFilter(admin.SimpleListFilter):
-    title = _("action")
-    parameter_name = "action"
-
-    def lookups(self, request, model_admin):
-        recorded = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-        return [(action, audit.AUDIT_ACTIONS.get(action, action)) for action in recorded]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(action=self.value()) if self.value() else queryset
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    """Append-only: nobody adds, edits or deletes an entry here; administrators read and export."""
-
-    list_display = ["created_at", "actor_label", "action_display", "count", "petition", "details_display"]
-    list_filter = [AuditActionFilter, ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["actor_label", "action"]
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    actions = ["export_csv"]
-
-    @admin.display(description=_("action"), ordering="action")
-    def action_display(self, obj):
-        return audit.AUDIT_ACTIONS.get(obj.action, obj.action)
-
-    @admin.display(description=_("filter or reason"))
-    def details_display(self, obj):
-        details = {key: value for key, value in obj.details.items() if key not in ("ids", "ids_first")}
-        return json.dumps(details, ensure_ascii=False, default=str) if details else "–"
-
-    @admin.action(description=_("Export as CSV"), permissions=["view"])
-    def export_csv(self, request, queryset):
-        rows = queryset.order_by("created_at", "pk")
-        audit.audit_record(actor=request.user, action="audit_export", count=rows.count())
-        # Every cell quoted, as in the supporter exports (exports/writers.py QUOTE_ALL says why).
-        writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
-
-        def lines():
-            yield writer.writerow(["when", "who", "action", "signatures", "petition", "details"])
-            for entry in rows.select_related("petition").iterator(chunk_size=2000):
-                yield writer.writerow(
-                    [
-                        entry.created_at.isoformat(),
-                        neutralise_lists(entry.actor_label),
-                        entry.action,
-                        entry.count,
-                        neutralise_lists(entry.petition.slug if entry.petition else ""),
-                        neutralise_lists(json.dumps(entry.details, ensure_ascii=False, default=str)),
-                    ]
-                )
-
-        return StreamingHttpResponse(
-            lines(),
-            content_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
-        )
-
-
-class _Echo:
-    def write(self, value):
-        return value
+# The audit log's admin lives beside this one; importing it registers it.
+from . import admin_audit  # noqa: E402, F401

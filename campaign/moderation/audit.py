@@ -23,6 +23,11 @@ AUDIT_ACTIONS = {
     "signatures_restore": _("restored rejected"),
     "signatures_resend": _("resent confirmation"),
     "signatures_erase": _("erased personal data"),
+    "signatures_hold": _("held for review again"),
+    "signatures_anonymise": _("anonymised the signatures of a closed petition"),
+    "petition_close": _("closed a petition"),
+    "petition_close_scheduled": _("petition closed at its closing time"),
+    "petition_reopen": _("reopened a petition"),
     "invalidation_create": _("started a bulk invalidation"),
     "invalidation_done": _("bulk invalidation finished"),
     "invalidation_reverse": _("started reversing a bulk invalidation"),
@@ -97,3 +102,81 @@ def selection_details(rows: QuerySet, filters: dict | None, reason: str = "") ->
 def single_petition(rows: QuerySet) -> Petition | None:
     petition_ids = list(rows.order_by().values_list("petition_id", flat=True).distinct()[:2])
     return Petition.objects.filter(pk=petition_ids[0]).first() if len(petition_ids) == 1 else None
+
+
+# --- Reading an entry ----------------------------------------------------------------------------
+
+# The admin list's query parameters and the criteria, in words.
+_FILTER_WORDS = {
+    "q": _("search"),
+    "state__exact": _("state"),
+    "suspicion": _("why suspicious"),
+    "country": _("country"),
+    "petition__id__exact": _("petition"),
+    "invalidation": _("bulk invalidation"),
+    "ip": _("IP address or range"),
+    "email_domain": _("email domain"),
+    "name_pattern": _("name pattern"),
+    "signed_from": _("signed from"),
+    "signed_to": _("signed before"),
+}
+_SHOWN_IDS = 5
+
+
+def _words(name: str) -> str:
+    if name in _FILTER_WORDS:
+        return str(_FILTER_WORDS[name])
+    # Date filters and the like: signed_at__gte → "signed at".
+    return name.split("__")[0].replace("_", " ")
+
+
+def audit_summary(details: dict) -> list[str]:
+    """An entry's details as short sentences for people: no JSON, no code names."""
+    lines = []
+    if details.get("reason"):
+        lines.append(_("Reason: %(reason)s") % {"reason": details["reason"]})
+    if details.get("criteria"):
+        lines.append(_("Criteria: %(names)s") % {"names": ", ".join(_words(n) for n in details["criteria"])})
+    chosen = details.get("filter") or {}
+    names = sorted({_words(n) for n in chosen.get("changelist", ()) if n not in ("o", "p", "all")})
+    if chosen.get("select_across"):
+        lines.append(_("Chosen as every row matching: %(names)s") % {"names": ", ".join(names) or _("no filter")})
+    elif names:
+        lines.append(_("Ticked in a list filtered by: %(names)s") % {"names": ", ".join(names)})
+    ids = details.get("ids") or details.get("ids_first") or []
+    if ids:
+        shown = ", ".join(f"#{pk}" for pk in ids[:_SHOWN_IDS])
+        more = len(ids) - _SHOWN_IDS
+        if details.get("ids_first"):
+            lines.append(_("Signatures %(shown)s and more (the first 1,000 are in the CSV export)") % {"shown": shown})
+        elif more > 0:
+            lines.append(_("Signatures %(shown)s and %(more)d more") % {"shown": shown, "more": more})
+        else:
+            lines.append(_("Signatures %(shown)s") % {"shown": shown})
+    if details.get("undoes"):
+        lines.append(_("Undid entry #%(pk)s") % {"pk": details["undoes"]})
+    if details.get("invalidation"):
+        lines.append(_("Bulk invalidation #%(pk)s") % {"pk": details["invalidation"]})
+    if "matched" in details:
+        lines.append(_("Matched when previewed: %(n)s") % {"n": details["matched"]})
+    if details.get("closed_at"):
+        lines.append(_("Petition closed at %(when)s") % {"when": details["closed_at"][:16].replace("T", " ")})
+    if details.get("after_months"):
+        lines.append(_("Anonymised %(n)s months after closing") % {"n": details["after_months"]})
+    if "contactable" in details:
+        lines.append(_export_summary(details))
+    return lines
+
+
+def _export_summary(details: dict) -> str:
+    audience = _("contact list") if details.get("contactable") else _("whole list for delivery")
+    parts = [str(audience), ", ".join(details.get("states") or ())]
+    if details.get("country"):
+        parts.append(details["country"])
+    if details.get("since") or details.get("until"):
+        parts.append(f"{details.get('since') or '…'} – {details.get('until') or '…'}")
+    file_format = "XLSX" if details.get("format") == "xlsx" else _("CSV for Excel") if details.get("excel") else "CSV"
+    parts.append(str(file_format))
+    if details.get("job"):
+        parts.append(_("background job #%(pk)s") % {"pk": details["job"]})
+    return " · ".join(p for p in parts if p)

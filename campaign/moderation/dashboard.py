@@ -110,6 +110,17 @@ def top_sources(*, petition: Petition, since: datetime, limit: int = 10) -> dict
     }
 
 
+def ip_source_totals(*, ips) -> dict[str, dict]:
+    """For each address: how many signatures came from it in all, and how many are counted."""
+    rows = (
+        Signature.objects.filter(ip_address__in=list(ips))
+        .order_by()
+        .values("ip_address")
+        .annotate(total=Count("pk"), counted=Count("pk", filter=Q(counted=True)))
+    )
+    return {row["ip_address"]: {"total": row["total"], "counted": row["counted"]} for row in rows}
+
+
 def confirmation_rate(*, petition: Petition, since: datetime) -> dict:
     """Of those who signed since a moment, how many have confirmed so far."""
     totals = _rows(petition, since).aggregate(

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from . import invalidations
+from . import invalidations, retention
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +50,13 @@ def resume_invalidations() -> int:
     if stalled:
         logger.warning("Resumed %s stalled invalidation(s).", len(stalled))
     return len(stalled)
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, soft_time_limit=1200, time_limit=1300)
+def anonymise_signatures() -> int:
+    """Anonymise what retention says is due; a run cut short by its time limit leaves whole
+    batches done, and the next run carries on from there."""
+    return sum(item.anonymised for item in retention.signatures_anonymise_due())

@@ -6,8 +6,10 @@ app_name = "moderation"
 
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
+    path("home/", views.staff_home, name="home"),
     path("signatures-per-hour.svg", views.chart_view, name="chart"),
     path("queue/", views.queue_view, name="queue"),
+    path("undo/", views.undo, name="undo"),
     path("invalidations/new/", views.invalidation_new, name="invalidation_new"),
     path("invalidations/<int:pk>/", views.invalidation_detail, name="invalidation"),
     path("invalidations/<int:pk>/reverse/", views.invalidation_reverse, name="invalidation_reverse"),

@@ -7,19 +7,21 @@ They render inside the admin's frame, so staff find the same navigation everywhe
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import user_passes_test
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from campaign.petitions.models import Invalidation, Petition, Signature
-from campaign.staff_admin import staff_permission
+from campaign.petitions.models import AuditEntry, Invalidation, Petition, Signature
+from campaign.staff_admin import staff_permission, staff_verified
 
-from . import dashboard, invalidations, lookups
+from . import actions, dashboard, invalidations, lookups
 from .forms import InvalidationApplyForm, InvalidationForm
 
 QUEUE_PAGE_SIZE = 100
@@ -106,8 +108,23 @@ def dashboard_view(request):
         totals=dashboard.cached(f"totals:{key}", lambda: dashboard.petition_totals(petition=petition)),
         can_moderate=can_moderate,
         can_view_signatures=request.user.has_perm("petitions.view_signature"),
+        held=dashboard.cached(
+            f"held:{key}",
+            lambda: Signature.objects.filter(petition=petition, state=Signature.State.SUSPICIOUS).count(),
+        )
+        if can_moderate
+        else None,
     )
     return _render(request, "moderation/dashboard.html", context)
+
+
+@user_passes_test(staff_verified, login_url="admin:login")
+@require_safe
+def staff_home(request):
+    """Where staff land after signing in: the dashboard if they may see it, else the admin."""
+    if request.user.has_perm("petitions.view_dashboard"):
+        return redirect("moderation:dashboard")
+    return redirect("admin:index")
 
 
 # A picture of hourly totals, no personal data: the browser may keep it for a minute.
@@ -140,6 +157,13 @@ def queue_view(request):
         for value, label in Signature.Suspicion.choices
     ]
     rows = held.filter(lookups.suspicion_query(reason)) if reason else held
+    ip = request.GET.get("ip", "").strip()
+    if ip:
+        try:
+            rows = rows.filter(lookups.ip_query(ip))
+        except ValueError:
+            messages.error(request, _("That is not an IP address or a range such as 203.0.113.0/24."))
+            ip = ""
     before = request.GET.get("before", "")
     if before.isascii() and before.isdigit():
         rows = rows.filter(pk__lt=int(before))
@@ -149,16 +173,21 @@ def queue_view(request):
         )[: QUEUE_PAGE_SIZE + 1]
     )
     labels = dict(Signature.Suspicion.choices)
+    # Each held signature's source in context: everyone from its address, held or counted.
+    sources = dashboard.ip_source_totals(ips={s.ip_address for s in page[:QUEUE_PAGE_SIZE] if s.ip_address})
     for signature in page:
         signature.reason_labels = [labels.get(value, value) for value in signature.suspicion]
+        signature.source = sources.get(signature.ip_address)
     context = {
         "title": _("Review queue"),
         "kinds": kinds,
         "held_total": held.count(),
         "reason": reason,
+        "ip": ip,
         "signatures": page[:QUEUE_PAGE_SIZE],
         "older": page[QUEUE_PAGE_SIZE - 1].pk if len(page) > QUEUE_PAGE_SIZE else None,
         "action_url": reverse("admin:petitions_signature_changelist") + "?state__exact=suspicious",
+        "changelist_url": reverse("admin:petitions_signature_changelist"),
         "can_erase": request.user.has_perm("petitions.delete_signature"),
     }
     return _render(request, "moderation/queue.html", context)
@@ -267,9 +296,49 @@ def invalidation_detail(request, pk: int):
 @staff_permission("petitions.moderate_signature")
 @require_POST
 def invalidation_reverse(request, pk: int):
-    invalidation = get_object_or_404(Invalidation, pk=pk)
+    invalidation = get_object_or_404(Invalidation.objects.select_related("petition"), pk=pk)
+    if request.POST.get("confirm") != "yes":
+        # Like every other action: first what it will do, then a second button to do it.
+        context = {
+            "title": _("Reverse bulk invalidation #%(pk)d?") % {"pk": invalidation.pk},
+            "invalidation": invalidation,
+            "rejected_now": invalidation.signatures.filter(state=Signature.State.REJECTED).count(),
+        }
+        return _render(request, "moderation/invalidation_reverse_confirm.html", context)
     if invalidations.invalidation_reverse(actor=request.user, invalidation_id=invalidation.pk):
         messages.success(request, _("Reversing: the signatures go back to the state they had."))
     else:
         messages.error(request, _("Only a finished invalidation can be reversed."))
     return redirect("moderation:invalidation", pk=invalidation.pk)
+
+
+# --- Undo ----------------------------------------------------------------------------------------
+
+UNDONE_MESSAGES = {
+    "signatures_reject": lambda n: ngettext(
+        "Undone: %(n)d signature restored.", "Undone: %(n)d signatures restored.", n
+    ),
+    "signatures_restore": lambda n: ngettext(
+        "Undone: %(n)d signature rejected again.", "Undone: %(n)d signatures rejected again.", n
+    ),
+    "signatures_clear": lambda n: ngettext(
+        "Undone: %(n)d signature held for review again.", "Undone: %(n)d signatures held for review again.", n
+    ),
+}
+
+
+@staff_permission("petitions.moderate_signature")
+@require_POST
+def undo(request):
+    """The Undo button of a moderation action's success message: only its own author's."""
+    pk = request.POST.get("entry", "")
+    entry = AuditEntry.objects.filter(pk=int(pk) if pk.isascii() and pk.isdigit() else 0, actor=request.user).first()
+    if entry is None or not actions.audit_entry_undoable(entry):
+        messages.error(request, _("That action cannot be undone any more (or was undone already)."))
+    else:
+        count = actions.audit_entry_undo(actor=request.user, entry=entry)
+        messages.success(request, UNDONE_MESSAGES[entry.action](count) % {"n": count})
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("moderation:queue")

@@ -1,8 +1,13 @@
 """The staff admin for petitions; signatures, invalidations and the audit log are moderation's
 (campaign/moderation/admin.py), export jobs are exports' (campaign/exports/admin.py)."""
 
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
+from . import life
 from .models import Petition
 
 
@@ -21,6 +26,41 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Petition)
 class PetitionAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "signature_count", "goal", "is_open", "is_featured"]
-    readonly_fields = ["signature_count", "count_updated_at", "created_at"]
+    list_display = ["title", "slug", "signature_count", "goal", "open_display", "closes_at", "is_featured"]
+    readonly_fields = ["signature_count", "count_updated_at", "closed_at", "created_at"]
     prepopulated_fields = {"slug": ["title"]}
+    actions = ["close_now", "reopen"]
+
+    @admin.display(description=_("open for signing"), boolean=True)
+    def open_display(self, obj):
+        return obj.is_open
+
+    def has_close_permission(self, request):
+        return request.user.has_perm("petitions.close_petition")
+
+    @admin.action(description=_("Close now (signing and resending stop)"), permissions=["close"])
+    def close_now(self, request, queryset):
+        return self._confirm_then_act(request, queryset, "close_now", life.petition_close, _("%(count)d closed."))
+
+    @admin.action(description=_("Reopen for signing"), permissions=["close"])
+    def reopen(self, request, queryset):
+        return self._confirm_then_act(request, queryset, "reopen", life.petition_reopen, _("%(count)d reopened."))
+
+    def _confirm_then_act(self, request, queryset, name: str, service, done_message):
+        if "post" in request.POST:
+            done = sum(service(actor=request.user, petition_id=pk) for pk in queryset.values_list("pk", flat=True))
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Are you sure?"),
+            "opts": self.model._meta,
+            "action_name": name,
+            "action_description": getattr(self, name).short_description,
+            "petitions": list(queryset.only("title", "signature_count")),
+            "anonymise_months": settings.PETITION_ANONYMISE_AFTER_MONTHS,
+            "selected_ids": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "form_action": request.get_full_path(),
+        }
+        return TemplateResponse(request, "admin/petitions/petition/action_confirmation.html", context)

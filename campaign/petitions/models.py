@@ -1,9 +1,12 @@
 """Petitions, their signatures, and the staff's trail of what was done to them."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -15,7 +18,15 @@ class Petition(models.Model):
         _("petition text"), help_text=_("What supporters sign. Paragraphs separated by a blank line.")
     )
     goal = models.PositiveIntegerField(_("goal"), default=10000)
-    is_open = models.BooleanField(_("open for signing"), default=True)
+    # A petition closes at closes_at (beat's close-due-petitions records closed_at), or when an
+    # organizer closes it early; it is closed from that instant whether or not beat has run.
+    closes_at = models.DateTimeField(
+        _("closes at"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to keep the petition open until closed by hand."),
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
     is_featured = models.BooleanField(_("shown on the home page"), default=False)
     # The public count: maintained in batches by a periodic task, never counted on a page view.
     signature_count = models.PositiveIntegerField(_("counted signatures"), default=0, editable=False)
@@ -26,12 +37,29 @@ class Petition(models.Model):
         ordering = ["-is_featured", "-created_at"]
         verbose_name = _("petition")
         verbose_name_plural = _("petitions")
+        permissions = [("close_petition", _("Can close and reopen petitions"))]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
         return reverse("petitions:sign", kwargs={"slug": self.slug})
+
+    def closed_as_of(self, now: datetime) -> datetime | None:
+        """When the petition closed, as of `now`; None while it is open."""
+        if self.closed_at is not None:
+            return self.closed_at
+        if self.closes_at is not None and self.closes_at <= now:
+            return self.closes_at
+        return None
+
+    @property
+    def closed_on(self):
+        return self.closed_as_of(timezone.now())
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
 
     @property
     def progress_percent(self) -> int:
@@ -195,7 +223,8 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit log")
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} ({self.count})"
+        # Shown as the entry's title in the admin: its list says what was done, in words.
+        return f"#{self.pk}, {self.created_at:%Y-%m-%d %H:%M} UTC, {self.actor_label}"
 
 
 class ExportJob(models.Model):

@@ -5,11 +5,12 @@ import time
 from django.conf import settings
 
 from .countries import country_name
+from .country_counts import CountryCounts, country_counts_read
 from .models import Petition, Signature
 
 # What a page shows of a petition: the title and text in every language (a column each,
 # campaign/petitions/translation.py), read with the rest in one query.
-_PAGE_COLUMNS = ["slug", "goal", "signature_count", "is_open"] + [
+_PAGE_COLUMNS = ["slug", "goal", "signature_count", "closes_at", "closed_at"] + [
     f"{field}_{code}" for field in ("title", "text") for code, _name in settings.LANGUAGES
 ]
 
@@ -53,6 +54,15 @@ def petition_count(*, slug: str) -> dict | None:
     return _recently_read(
         ("count", slug), lambda: Petition.objects.filter(slug=slug).values("signature_count", "goal").first()
     )
+
+
+def petition_country_counts(*, slug: str) -> CountryCounts | None:
+    """Confirmed signatures by country as the public may see them; None for no such petition."""
+    try:
+        petition = petition_public(slug=slug)
+    except Petition.DoesNotExist:
+        return None
+    return _recently_read(("countries", slug), lambda: country_counts_read(petition_id=petition.pk))
 
 
 def petition_of_signature(*, signature_id: int) -> Petition | None:

@@ -272,15 +272,20 @@ def signature_resend_request(*, petition: Petition, email: str, ip_address: str 
         # a task's arguments end up in worker logs, and an address must never be logged.
         key = secrets.token_urlsafe(18)
         cache.set(RESEND_KEY.format(key), [petition.pk, email], timeout=RESEND_SECONDS)
-    except Exception:  # noqa: BLE001 - the visitor may ask again; nothing else is lost
-        logger.warning("Resend request dropped: the cache is unreachable.")
+    except Exception:  # noqa: BLE001 - Redis unreachable: the outbox row records the request instead
+        # Only during an outage is the lookup the request's; the per-signature cap still bounds the emails,
+        # and the outbox sweeper sends the email once Redis is back.
+        logger.warning("Cache unreachable: resend request recorded in the outbox.")
+        signature_resend_record(petition_id=petition.pk, email=email)
         return
 
     def publish():
         try:
             dispatcher().send("campaign.petitions.tasks.resend_signature_email", key)
-        except Exception:  # noqa: BLE001 - the visitor may ask again; nothing else is lost
-            logger.warning("Could not enqueue a resend request; the broker is unreachable.")
+        except Exception:  # noqa: BLE001 - the broker is unreachable: record it in the outbox now
+            logger.warning("Broker unreachable: resend request recorded in the outbox.")
+            cache.delete(RESEND_KEY.format(key))
+            signature_resend_record(petition_id=petition.pk, email=email)
 
     transaction.on_commit(publish)
 
@@ -296,7 +301,11 @@ def signature_resend(*, request_key: str) -> None:
     if request is None:
         return
     cache.delete(RESEND_KEY.format(request_key))
-    petition_id, email = request
+    signature_resend_record(petition_id=request[0], email=request[1])
+
+
+def signature_resend_record(*, petition_id: int, email: str) -> None:
+    """Make the email of this address's signature due again (within the cap); the outbox sends it."""
     existing = Signature.objects.filter(petition_id=petition_id, email_canonical=canonical_email(email))
     if signature_emails_request(existing):
         outbox_wake.wake()

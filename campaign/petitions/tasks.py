@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import life, services
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
@@ -31,3 +31,8 @@ def recount_signatures() -> None:
 @shared_task(soft_time_limit=1200, time_limit=1300)
 def purge_expired_data() -> dict:
     return services.personal_data_purge()
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def close_due_petitions() -> list[int]:
+    return life.petitions_close_due()

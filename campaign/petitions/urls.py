@@ -11,4 +11,5 @@ urlpatterns = [
     path("<slug:slug>/thanks/", views.thanks, name="thanks"),
     path("<slug:slug>/confirmed/", views.confirmed, name="confirmed"),
     path("<slug:slug>/resend/", views.resend, name="resend"),
+    path("<slug:slug>/countries/", views.countries, name="countries"),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from . import selectors, services
 from .abuse import client_ip
+from .country_chart import country_chart
 from .forms import ResendForm, SignatureForm
 from .models import Petition, Signature
 from .tokens import TokenExpired, TokenInvalid, confirm_token_read, unsubscribe_token_read
@@ -117,6 +118,10 @@ def confirmed(request, slug):
 @require_http_methods(["GET", "POST"])
 def resend(request, slug):
     petition = _petition_or_404(slug)
+    if not petition.is_open:
+        # Nothing to confirm any more: a signature confirmed now would count, but none is asked for.
+        status = 410 if request.method == "POST" else 200
+        return render(request, "petitions/closed.html", {"petition": petition}, status=status)
     if request.method == "POST":
         form = ResendForm(request.POST)
         if form.is_valid():
@@ -152,3 +157,22 @@ def count(request, slug):
     response = JsonResponse({"count": data["signature_count"], "goal": data["goal"]})
     response["Access-Control-Allow-Origin"] = "*"  # embeds on partner sites may read the count
     return response
+
+
+@require_safe
+@cache_control(public=True, max_age=60)
+def countries_json(request, slug):
+    counts = selectors.petition_country_counts(slug=slug)
+    if counts is None:
+        raise Http404
+    response = JsonResponse(counts.as_json())
+    response["Access-Control-Allow-Origin"] = "*"  # as count.json: partner sites may read it
+    return response
+
+
+@require_safe
+def countries(request, slug):
+    petition = _petition_or_404(slug)
+    counts = selectors.petition_country_counts(slug=slug)
+    context = {"petition": petition, "counts": counts, "chart": country_chart(counts)}
+    return render(request, "petitions/countries.html", context)

@@ -91,6 +91,7 @@ def test_the_environment_switches_on_postgres_redis_and_smtp(settings_with):
         "db.internal",
         "campaign",
     )
+    assert database["OPTIONS"]["connect_timeout"] == 3  # an unreachable database fails in seconds, not a hang
     cache = found["CACHES"]["default"]
     assert (
         issubclass(import_string(cache["BACKEND"]), RedisCache) and cache["LOCATION"] == "redis://cache.internal:6379/0"

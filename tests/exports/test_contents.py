@@ -1,6 +1,7 @@
 """What an export contains: filters against known data, consent, columns, formula safety."""
 
 import io
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -65,14 +66,16 @@ def test_contact_list_columns_and_values_are_exact(organizer_client, known):
     data = body(download(organizer_client, petition, country="FR"))
     header = data.decode().splitlines()[0]
     assert (
-        header
-        == '"name","email","country","signed_at","confirmed_at","keep_updated","consent_version","language","state"'
+        header == '"name","first_name","email","country","country_name","signed_at","confirmed_at","keep_updated",'
+        '"consent_version","language","state"'
     )
     assert parse_csv(data) == [
         {
             "name": "Marie Dubois",
+            "first_name": "Marie",
             "email": rows["marie"].email,
             "country": "FR",
+            "country_name": "France",
             "signed_at": "2026-03-04T12:00:00Z",
             "confirmed_at": "2026-03-04T12:05:00Z",
             "keep_updated": "yes",
@@ -171,7 +174,7 @@ def test_excel_csv_has_a_byte_order_mark_and_crlf_and_plain_csv_has_neither(orga
     plain = body(download(organizer_client, petition, file_format="csv"))
     excel = body(download(organizer_client, petition, file_format="csv-excel"))
     assert not plain.startswith(b"\xef\xbb\xbf") and b"\r\n" not in plain
-    assert excel.startswith(b'\xef\xbb\xbf"name","email",') and excel.count(b"\r\n") == 2
+    assert excel.startswith(b'\xef\xbb\xbf"name","first_name","email",') and excel.count(b"\r\n") == 2
     assert "Zoë Ålander".encode() in plain and "Zoë Ålander".encode() in excel
 
 
@@ -180,8 +183,48 @@ def test_xlsx_export_has_the_same_rows_as_csv(organizer_client, known):
     csv_rows = [list(r.values()) for r in parse_csv(body(download(organizer_client, petition, audience="delivery")))]
     data = body(download(organizer_client, petition, audience="delivery", file_format="xlsx"))
     sheet = load_workbook(io.BytesIO(data)).active
-    xlsx_rows = [[c if c is not None else "" for c in row] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    xlsx_rows = [
+        [c.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(c, datetime) else c if c is not None else "" for c in row]
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
     assert xlsx_rows == csv_rows
+
+
+def test_xlsx_times_are_dates_a_spreadsheet_can_sort_not_text(organizer_client, known):
+    petition, _ = known
+    data = body(download(organizer_client, petition, country="FR", file_format="xlsx"))
+    sheet = load_workbook(io.BytesIO(data)).active
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, sheet[2], strict=True))
+    assert row["signed_at"].value == datetime(2026, 3, 4, 12, 0)
+    assert row["confirmed_at"].value == datetime(2026, 3, 4, 12, 5)
+    assert row["signed_at"].is_date and "yy" in row["signed_at"].number_format
+
+
+@pytest.mark.parametrize(
+    ("name", "first_name"),
+    [
+        ("Aigerim Bekova", "Aigerim"),
+        ("  Zoë   Ålander ", "Zoë"),
+        ("Madonna", "Madonna"),
+        ("Smith, John", "Smith"),
+        ("=cmd|' /C calc'!A0 Bob", "'=cmd|'"),
+    ],
+)
+def test_mail_merge_first_name_column_greets_by_the_first_word(organizer_client, petition, name, first_name):
+    sign(petition, name)
+    rows = parse_csv(body(download(organizer_client, petition)))
+    assert [row["first_name"] for row in rows] == [first_name]
+
+
+def test_country_column_has_the_code_and_the_countrys_name(organizer_client, petition):
+    sign(petition, "A", country="KZ")
+    sign(petition, "B", country="GB")
+    rows = parse_csv(body(download(organizer_client, petition, audience="delivery")))
+    assert sorted((row["country"], row["country_name"]) for row in rows) == [
+        ("GB", "United Kingdom"),
+        ("KZ", "Kazakhstan"),
+    ]
 
 
 def test_filters_refuse_what_makes_no_sense(petition):
@@ -220,3 +263,14 @@ def test_cell_formatting(petition):
         "2026-03-02T10:00:00Z",
         "'=x",
     ]
+
+
+def test_no_country_name_needs_a_formula_guard_or_splits_a_cell():
+    # COPY writes country_name as it is (cells.copy_cells): that is safe only while this holds.
+    from django.utils import translation
+    from django_countries import countries
+
+    with translation.override("en"):
+        names = [str(name) for _code, name in countries]
+    assert len(names) > 240
+    assert not [n for n in names if n.startswith(export_cells.FORMULA_TRIGGERS) or set(n) & set(';\r\n"')]

@@ -87,11 +87,11 @@ def test_rows_come_out_batch_by_batch_before_the_query_is_exhausted(organizer_cl
         sign(petition, f"Supporter {n:02d}", signed=at(2))
     response = download(organizer_client, petition)
     chunks = iter(response.streaming_content)
-    assert next(chunks).startswith(b'"name","email",')  # the header, before any row is read
+    assert next(chunks).startswith(b'"name","first_name","email",')  # the header, before any row is read
     first_batch = next(chunks)
     assert first_batch.count(b"\n") == 10  # ten rows out while fifteen are still unread
     rest = b"".join(chunks)
-    assert len(names(b'"name","email"\n' + first_batch + rest)) == 25
+    assert len(names(b'"name","first_name","email"\n' + first_batch + rest)) == 25
 
 
 @pytest.mark.services
@@ -201,4 +201,15 @@ def test_an_organizer_downloads_germany_this_week_as_a_new_user_would(organizer_
     assert AuditEntry.objects.filter(action="supporters_export", actor=organizer, count=1).exists()
     organizer_client.force_login(UserFactory(groups=["Administrator"]))
     log = html.unescape(organizer_client.get(reverse("admin:petitions_auditentry_changelist")).content.decode())
-    assert "organizer" in log and '"country": "DE"' in log
+    assert "organizer" in log and "contact list · confirmed · DE · 2026-03-02 – 2026-03-08 · CSV for Excel" in log
+
+
+def test_report_print_sheet_names_the_campaign_whatever_its_title_holds(organizer_client, known):
+    petition, _rows = known
+    petition.title = 'Free "them" } @page { x'
+    petition.save()
+    response = organizer_client.get(reverse("exports:report-print-css", kwargs={"slug": petition.slug}))
+    css = response.content.decode()
+    assert response["Content-Type"].startswith("text/css")
+    assert css.count("{") == 2 and css.count("}") == 2 and css.count('"') == 2
+    assert "@top-left" in css and "Free" in css

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import need
 
-from .stack import ROOT, RedisServer, SmtpSink, Stack, free_port, redis_flush
+from .stack import ROOT, PostgresCluster, RedisServer, SmtpSink, Stack, free_port, redis_flush
 
 
 def _database_url(connection) -> str:
@@ -59,6 +59,19 @@ def own_redis(log_dir):
 
 
 @pytest.fixture
+def own_postgres():
+    """A PostgreSQL cluster of this test's own, on its own port: the test may stop and restart it."""
+    need(bool(list(Path("/usr/lib/postgresql").glob("*/bin/initdb"))), "the test needs PostgreSQL's initdb")
+    cluster = PostgresCluster()
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture
 def make_stack(postgres, redis_url, smtp, log_dir):
     """Start web, worker and beat processes; `make_stack(redis=..., **env)` returns them ready.
 
@@ -71,6 +84,7 @@ def make_stack(postgres, redis_url, smtp, log_dir):
     def make(
         *,
         redis_url_: str | None = None,
+        database_url_: str | None = None,
         web: bool = True,
         worker: bool = True,
         beat: bool = False,
@@ -95,7 +109,7 @@ def make_stack(postgres, redis_url, smtp, log_dir):
                 "SECURE_PROXY_SSL": "True",
                 "TRUSTED_PROXY_COUNT": "1",
                 "SITE_URL": f"http://127.0.0.1:{port}",
-                "DATABASE_URL": database_url,
+                "DATABASE_URL": database_url_ or database_url,
                 "REDIS_URL": broker,
                 "EMAIL_URL": smtp.url,
                 "EMAIL_TIMEOUT": "5",

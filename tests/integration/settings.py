@@ -4,8 +4,9 @@ The processes run with DEBUG off, secure cookies and the proxy header, as in pro
 What differs:
 - static file URLs are not looked up in a collectstatic manifest: building one takes ~10 s
   and is the image build's business (Dockerfile), not what these tests are about;
-- beat sweeps the email outbox and moves the count every second or so, instead of every
-  30 and 10 seconds, so a test sees the sweeper at work in seconds.
+- beat sweeps the email outbox, moves the count, closes due petitions and anonymises what
+  retention says is due every second or so, instead of every 10 seconds to an hour, so a
+  test sees each at work in seconds.
 """
 
 import os
@@ -20,4 +21,6 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "count-signatures": {**CELERY_BEAT_SCHEDULE["count-signatures"], "schedule": _sweep},
     "sweep-email-outbox": {**CELERY_BEAT_SCHEDULE["sweep-email-outbox"], "schedule": _sweep},
+    "close-due-petitions": {**CELERY_BEAT_SCHEDULE["close-due-petitions"], "schedule": _sweep},
+    "anonymise-signatures": {**CELERY_BEAT_SCHEDULE["anonymise-signatures"], "schedule": _sweep},
 }

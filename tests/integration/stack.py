@@ -13,12 +13,15 @@ import contextlib
 import email
 import email.policy
 import os
+import pwd
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -545,3 +548,62 @@ class Visitor:
         return self.request(
             "POST", action, data={"csrfmiddlewaretoken": token.group(1), **data}, referer=page.url, **kwargs
         )
+
+
+# --- PostgreSQL of our own --------------------------------------------------------------------------
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster (initdb, pg_ctl) on its own port, so a test can stop and
+    restart it without touching the machine's shared server. initdb refuses root: as root, the
+    cluster runs as the `postgres` system user."""
+
+    def __init__(self):
+        self.port = free_port()
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+        if not found:
+            raise RuntimeError("no initdb under /usr/lib/postgresql/*/bin (apt-get install postgresql)")
+        self.bin = found[-1].parent
+        self.dir = Path(tempfile.mkdtemp(prefix="campaign-pg-"))
+        self.data = self.dir / "data"
+        self.log_path = self.dir / "server.log"
+        self._as_postgres = os.geteuid() == 0
+        if self._as_postgres:
+            record = pwd.getpwnam("postgres")
+            os.chown(self.dir, record.pw_uid, record.pw_gid)
+        self.running = False
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, program: str, *args: str) -> None:
+        command = [str(self.bin / program), *args]
+        if self._as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        if done.returncode:
+            raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr}\n{self.tail()}")
+
+    def init(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
+
+    def start(self) -> None:
+        # fsync off: the test restarts the server, it never needs the data to survive a power cut.
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log_path), "-o", options, "-w", "-t", "30", "start")
+        self.running = True
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast`: a restart's shutdown, every client disconnected; `immediate`: a crash."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
+        self.running = False
+
+    def tail(self, lines: int = 20) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "--- last lines of the cluster's log ---\n" + "\n".join(text.splitlines()[-lines:])
+
+    def remove(self) -> None:
+        if self.running:
+            with contextlib.suppress(Exception):
+                self.stop("immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -76,9 +76,8 @@ def test_signing_goes_on_while_redis_is_down_and_every_email_arrives_once_it_is_
     time.sleep(SETTLE_SECONDS)
     assert_each_received_exactly_once(smtp, addresses)
     assert set(Signature.objects.values_list("email_state", flat=True)) == {Signature.EmailState.SENT}
-    # Celery 5.7 workers can die on a lost broker connection ("Unrecoverable error:
-    # AttributeError ... 'hostname'") while they hold unacknowledged tasks; production's
-    # restart policy brings them back, as the supervisor does here.
+    # A worker holding unacknowledged tasks survives the lost broker (campaign/broker.py,
+    # tests/integration/test_broker_loss.py); restarts, if any, are printed.
     print(f"\nsigning took up to {max(timings):.2f}s; process restarts: {stack.restarts() or 'none'}")
 
 
@@ -234,8 +233,9 @@ def test_dropped_database_connections_under_load_give_clean_errors_and_no_half_w
     for address, status, text in outcomes:
         assert status in (302, 500, 503), f"{address}: unexpected {status}"
         if status != 302:
-            # The production error page: no traceback, nothing the supporter typed.
-            assert "Traceback" not in text and address not in text and "Something went wrong" in text
+            # The production error page (503 when the database is unreachable): no traceback, nothing typed.
+            assert "Traceback" not in text and address not in text
+            assert ("Back in a moment" if status == 503 else "Something went wrong") in text
     # Every thank-you page kept its promise.
     thanked = [address for address, status, _ in outcomes if status == 302]
     stored = set(Signature.objects.filter(petition=seeded).values_list("email_canonical", flat=True))

@@ -61,6 +61,9 @@ def restore_roles() -> None:
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
 
-    node = ("petitions", "0003_roles")
-    state = MigrationLoader(connection).project_state(node)
+    loader = MigrationLoader(connection)
+    state = loader.project_state(("petitions", "0003_roles"))
     importlib.import_module("campaign.petitions.migrations.0003_roles").roles_create(state.apps, None)
+    # Permissions granted to roles by later migrations.
+    state = loader.project_state(("petitions", "0008_petition_life"))
+    importlib.import_module("campaign.petitions.migrations.0008_petition_life").grant(state.apps, None)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from django.urls import reverse
 
@@ -37,7 +38,32 @@ def test_the_log_reads_in_words_and_filters_by_action(client, administrator, mod
     assert [(e.actor_label, e.count) for e in rows] == [("moderator", 3)]
     html = page.content.decode()
     assert "rejected as spam" in html and "cleared suspicion" in html  # the list and its filter
-    assert "{&quot;reason&quot;: &quot;spam&quot;}" in html
+    assert "Reason: spam" in html and "&quot;" not in html
+
+
+def test_audit_details_read_as_sentences_not_json_or_code_names(client, administrator, moderator, petition):
+    signatures = SignatureFactory.create_batch(7, petition=petition)
+    actions.signatures_reject(
+        actor=moderator,
+        signatures=Signature.objects.all(),
+        reason="bots",
+        filters={"changelist": "q=bekova&state__exact=pending", "select_across": True},
+    )
+    entry = AuditEntry.objects.get()
+    client.force_login(administrator)
+
+    for url in (
+        reverse("admin:petitions_auditentry_changelist"),
+        reverse("admin:petitions_auditentry_change", args=[entry.pk]),
+    ):
+        page = client.get(url)
+        words = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+        assert "Reason: bots" in words
+        assert "Chosen as every row matching: search, state" in words
+        first = ", ".join(f"#{s.pk}" for s in signatures[:5])
+        assert f"Signatures {first} and 2 more" in words
+        assert "signatures_reject" not in words and "select_across" not in words and "{" not in words
+        assert "rejected as spam" in words
 
 
 def test_moderators_and_organizers_cannot_read_the_log(client, moderator, organizer):
@@ -68,3 +94,10 @@ def test_an_administrator_exports_the_log_as_csv_and_the_export_is_logged(client
     # A reason typed by a moderator never runs as a spreadsheet formula.
     assert '"reason": "=HYPERLINK' in rows[1][5] and not rows[1][5].startswith("=")
     assert AuditEntry.objects.filter(action="audit_export", actor=administrator).exists()
+
+
+def test_closing_and_anonymising_entries_read_in_words():
+    assert audit.audit_summary({"closed_at": "2026-12-01T09:30:00+00:00", "after_months": 6}) == [
+        "Petition closed at 2026-12-01 09:30",
+        "Anonymised 6 months after closing",
+    ]

@@ -95,14 +95,14 @@ def test_a_burst_of_500_bots_from_one_subnet_is_found_invalidated_audited_and_re
     assert "moderator bulk invalidation finished 500" in lines
     # The audit entry names the filter; its values are on the invalidation's own page, which
     # loses them if a signer it selects is erased (test_erasure_leaves_no_trace.py).
-    assert '"criteria": ["ip"]' in lines and "bot burst" in lines
+    assert "Criteria: IP address or range" in lines and "bot burst" in lines
     assert f"{BOT_NET}.0/24" in text(progress)
 
     # And it can be undone as a whole.
     invalidation = Invalidation.objects.get()
     client.force_login(moderator)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("moderation:invalidation_reverse", args=[invalidation.pk]))
+        client.post(reverse("moderation:invalidation_reverse", args=[invalidation.pk]), {"confirm": "yes"})
     counted()
     assert client.get(count_url).json()["count"] == 240
     assert Signature.objects.filter(state=State.CONFIRMED).count() == 240

@@ -46,11 +46,13 @@ ADMIN_MODELS = {
 ADMIN_SITE = {"admin:index": STAFF, "admin:app_list": STAFF}
 MODERATION = {
     "moderation:dashboard": STAFF,
+    "moderation:home": STAFF,
     "moderation:chart": STAFF,
     "moderation:queue": MODERATORS,
     "moderation:invalidation_new": MODERATORS,
     "moderation:invalidation": MODERATORS,
     "moderation:invalidation_reverse": MODERATORS,
+    "moderation:undo": MODERATORS,
 }
 # Every export page, whatever it is: organizers and administrators only.
 NAMESPACE_DEFAULTS = {"exports": EXPORTERS}
@@ -64,6 +66,9 @@ ACTIONS = {
     (Signature, "erase_personal_data"): ADMINISTRATORS,
     (Signature, "delete_selected"): NOBODY,
     (Petition, "delete_selected"): ADMINISTRATORS,
+    # Closing early and reopening: organizers (0008_petition_life) and administrators.
+    (Petition, "close_now"): EXPORTERS,
+    (Petition, "reopen"): EXPORTERS,
     (Invalidation, "delete_selected"): NOBODY,
     (AuditEntry, "export_csv"): ADMINISTRATORS,
     (AuditEntry, "delete_selected"): NOBODY,

@@ -47,7 +47,8 @@ def _staff_pages(petition, invalidation, job):
     }
 
 
-def test_every_staff_page_showing_signers_says_no_store(client, administrator, petition):
+def staff_objects(administrator, petition):
+    """An invalidation and a finished export job, for the staff pages that show one."""
     SignatureFactory(petition=petition, ip_address="203.0.113.7")
     invalidation = invalidations.invalidation_create(
         actor=administrator,
@@ -66,6 +67,11 @@ def test_every_staff_page_showing_signers_says_no_store(client, administrator, p
         finished_at=now,
         expires_at=now + timedelta(hours=1),
     )
+    return invalidation, job
+
+
+def test_every_staff_page_showing_signers_says_no_store(client, administrator, petition):
+    invalidation, job = staff_objects(administrator, petition)
     client.force_login(administrator)
 
     for name, url in _staff_pages(petition, invalidation, job).items():

@@ -10,7 +10,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from campaign.petitions import services
 from campaign.petitions.models import Petition, Signature
@@ -334,7 +334,8 @@ def test_the_link_in_the_email_unsubscribes_even_those_who_never_asked_for_updat
 
 
 def test_closed_petition_takes_no_signatures(client, db, django_capture_on_commit_callbacks):
-    petition = PetitionFactory(is_open=False)
+    petition = PetitionFactory(closed_at=timezone.now())
     response = sign(client, petition, django_capture_on_commit_callbacks)
-    assert b"This petition is closed" in response.content
+    assert response.status_code == 410
+    assert b"Closed on" in response.content
     assert not Signature.objects.exists() and Petition.objects.get().signature_count == 0
