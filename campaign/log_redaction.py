@@ -1,6 +1,6 @@
 """Keep signed links and client addresses out of the logs.
 
-Confirmation and unsubscribe links carry a token that decodes to the signature's id; next to
+Confirmation, unsubscribe and manage links carry a token that names the signature; next to
 a client address in a log kept past the 30 days in which IP addresses are deleted, it would
 tie a person's address to their signature. Django's signed values always hold a ':'
 (value:signature); a path segment that long and token-like is treated as one too.

@@ -344,6 +344,8 @@ PETITION_READ_CACHE_SECONDS = env.float("PETITION_READ_CACHE_SECONDS", default=1
 COUNTRY_COUNT_MINIMUM = env.int("COUNTRY_COUNT_MINIMUM", default=10)
 COUNTRY_COUNTS_CACHE_SECONDS = 60
 PETITION_CONFIRM_MAX_AGE = env.int("PETITION_CONFIRM_MAX_AGE", default=7 * 24 * 3600)
+# How long a "Manage my signature" link works; a fresh one can be asked for at <petition>/manage/.
+PETITION_MANAGE_MAX_AGE = env.int("PETITION_MANAGE_MAX_AGE", default=180 * 24 * 3600)
 # No address gets more than this many emails for one signature, however often it signs.
 PETITION_MAX_EMAILS_PER_SIGNATURE = env.int("PETITION_MAX_EMAILS_PER_SIGNATURE", default=3)
 # The outbox sweeper re-sends what is still pending after this long (broker outage, dead worker).
@@ -365,8 +367,13 @@ PETITION_RATE_LIMITS = {
     # "Didn't get the email?" requests per client address (and petition).
     "resend": (env.int("PETITION_RATE_RESEND", default=10), 3600),
 }
+# Confirmation emails in these languages come from a neutral sender name with a neutral subject
+# ("Confirm your email address"); the body still says what was signed. An empty name is
+# "Notifications" in the signer's language.
+PETITION_NEUTRAL_EMAIL_LANGUAGES = env.list("PETITION_NEUTRAL_EMAIL_LANGUAGES", default=["ru", "kk"])
+PETITION_NEUTRAL_SENDER_NAME = env.str("PETITION_NEUTRAL_SENDER_NAME", default="")
 # The version of the notice shown beside the form; bump it whenever that text changes.
-PETITION_CONSENT_VERSION = "2026-11-27"
+PETITION_CONSENT_VERSION = "2026-12-05"
 # Personal data retention (see the privacy page).
 PETITION_UNCONFIRMED_RETENTION_DAYS = 30
 PETITION_IP_RETENTION_DAYS = 30

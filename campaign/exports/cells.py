@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 
 from django.db import NotSupportedError
-from django.db.models import Case, CharField, Func, Value, When
+from django.db.models import Case, CharField, F, Func, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import translation
 from django_countries import countries
@@ -147,14 +147,21 @@ class CountryName(Func):
         return f"json_extract(%s, '$.' || {sql})", (self._names(), *params)
 
 
-def _text(column: str):
+def _name(*, delivery: bool):
+    """The name column, or in the list for delivery the name as delivered (delivered_name)."""
+    return delivered_name() if delivery else "name"
+
+
+def _text(column: str, *, delivery: bool = False):
     """A column that is not a plain text field, as the text its cell holds."""
+    if column == "name" and delivery:
+        return delivered_name()
     if column.endswith("_at"):
         return Coalesce(UtcIsoText(column), Value(""))
     if column == "keep_updated":
         return _keep_updated_text()
     if column == "first_name":
-        return Coalesce(FirstName("name"), Value(""))
+        return Coalesce(FirstName(_name(delivery=delivery)), Value(""))
     if column == "country_name":
         return Coalesce(CountryName("country"), Value(""))
     return None
@@ -162,7 +169,14 @@ def _text(column: str):
 
 def export_values(*, filters: ExportFilters) -> list:
     """What values_list() selects for each column, every one as text (see format_row)."""
-    return [_text(column) or column for column in filters.columns]
+    delivery = not filters.contactable
+    return [_text(column, delivery=delivery) or column for column in filters.columns]
+
+
+def delivered_name() -> Case:
+    """The name as the list handed to the authorities holds it: empty for a signer who asked to
+    be counted without it (the row, and so its country, stays in the list)."""
+    return Case(When(leave_name_off=True, then=Value("")), default=F("name"), output_field=CharField())
 
 
 def _keep_updated_text() -> Case:
@@ -208,6 +222,7 @@ class CsvCell(Func):
 
 def copy_cells(*, filters: ExportFilters) -> list:
     """What COPY selects for each column: the cells of export_values() as the writer leaves them."""
+    delivery = not filters.contactable
     cells = []
     for column in filters.columns:
         if column.endswith("_at") or column in ("keep_updated", "country_name"):
@@ -216,7 +231,7 @@ def copy_cells(*, filters: ExportFilters) -> list:
             # not NULL, so that COPY quotes it as the Python writer does.
             cells.append(_text(column))
         elif column == "first_name":
-            cells.append(Coalesce(FirstName("name", neutralise=True), Value("")))
+            cells.append(Coalesce(FirstName(_name(delivery=delivery), neutralise=True), Value("")))
         else:
-            cells.append(CsvCell(_text(column) or column, lf_only=not filters.excel))
+            cells.append(CsvCell(_text(column, delivery=delivery) or column, lf_only=not filters.excel))
     return cells

@@ -157,7 +157,8 @@ def export_jobs_for(*, owner, limit: int = 10) -> list[ExportJob]:
 
 
 def delivery_report(*, petition: Petition) -> dict:
-    """The figures handed over with the petition: confirmed signatures, by country.
+    """The figures handed over with the petition: confirmed signatures, by country. It names
+    nobody; those who asked to be left off the list are counted here like everyone else.
 
     Signatures anonymised by retention (erased after the petition closed) stay in the figures,
     as in the public count; one erased at its signer's request while it was open does not.
@@ -167,12 +168,20 @@ def delivery_report(*, petition: Petition) -> dict:
         kept |= Q(erased_at__gte=petition.closed_at)
     confirmed = Signature.objects.filter(kept, petition=petition, state=State.CONFIRMED)
     by_country = [
-        {"code": row["country"], "name": countries.name(row["country"]) or row["country"], "count": row["n"]}
-        for row in confirmed.values("country").annotate(n=Count("pk")).order_by("-n", "country")
+        {
+            "code": row["country"],
+            "name": countries.name(row["country"]) or row["country"],
+            "count": row["n"],
+            "name_left_off": row["left_off"],
+        }
+        for row in confirmed.values("country")
+        .annotate(n=Count("pk"), left_off=Count("pk", filter=Q(leave_name_off=True)))
+        .order_by("-n", "country")
     ]
     return {
         "petition": petition,
         "total": sum(row["count"] for row in by_country),
+        "total_name_left_off": sum(row["name_left_off"] for row in by_country),
         "countries": by_country,
         "as_of": timezone.now(),
     }

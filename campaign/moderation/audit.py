@@ -23,6 +23,7 @@ AUDIT_ACTIONS = {
     "signatures_restore": _("restored rejected"),
     "signatures_resend": _("resent confirmation"),
     "signatures_erase": _("erased personal data"),
+    "signature_withdraw": _("signature withdrawn by its signer"),
     "signatures_hold": _("held for review again"),
     "signatures_anonymise": _("anonymised the signatures of a closed petition"),
     "petition_close": _("closed a petition"),

@@ -14,7 +14,7 @@ import secrets
 import smtplib
 import socket
 from dataclasses import dataclass
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from functools import lru_cache
 
 from django.conf import settings
@@ -25,9 +25,10 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from campaign.petitions.models import Petition, Signature
-from campaign.petitions.tokens import confirm_token_make, unsubscribe_token_make
+from campaign.petitions.tokens import confirm_token_make, manage_token_make, unsubscribe_token_make
 
 
 def _kind(signature: Signature) -> str | None:
@@ -59,11 +60,27 @@ def _link(name: str, token: str, language: str) -> str:
     return settings.SITE_URL + before + token + after
 
 
-def _links(signature_id: int, language: str) -> tuple[str, str]:
-    """The confirm and unsubscribe links, opening in the signer's language."""
-    confirm = _link("petitions:confirm", confirm_token_make(signature_id=signature_id), language)
-    unsubscribe = _link("petitions:unsubscribe", unsubscribe_token_make(signature_id=signature_id), language)
-    return confirm, unsubscribe
+def _links(public_id: str, language: str) -> tuple[str, str, str]:
+    """The confirm, unsubscribe and manage links, opening in the signer's language. They carry
+    the random public id: a sequential id would tell how many have signed."""
+    confirm = _link("petitions:confirm", confirm_token_make(public_id=public_id), language)
+    unsubscribe = _link("petitions:unsubscribe", unsubscribe_token_make(public_id=public_id), language)
+    manage = _link("petitions:manage", manage_token_make(public_id=public_id), language)
+    return confirm, unsubscribe, manage
+
+
+def is_neutral(kind: str, language: str) -> bool:
+    """A confirmation email in these languages has a sender and subject that name no cause:
+    a glance at an inbox, by someone else, should not tell what was signed."""
+    return kind == "confirm" and language in settings.PETITION_NEUTRAL_EMAIL_LANGUAGES
+
+
+def _from_email(neutral: bool) -> str:
+    if not neutral:
+        return settings.DEFAULT_FROM_EMAIL
+    # Called inside the signer's language: the default neutral name is translated.
+    name = settings.PETITION_NEUTRAL_SENDER_NAME or gettext("Notifications")
+    return formataddr((name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
 
 
 def email_language(signature: Signature) -> str:
@@ -98,12 +115,17 @@ def _compose(
     first_name: str,
     confirm_url: str,
     unsubscribe_url: str,
+    manage_url: str,
     html_values: dict | None = None,
     headers: dict | None = None,
 ) -> EmailMultiAlternatives:
+    neutral = is_neutral(kind, language)
     # Everything in the signer's language: the texts, and the links into the site.
     with translation.override(language):
+        from_email = _from_email(neutral)
         context = {
+            "neutral": neutral,
+            "manage_url": manage_url,
             "language": language,
             "petition": petition,
             "first_name": first_name,
@@ -121,7 +143,7 @@ def _compose(
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email,
         to=[to],
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
@@ -142,7 +164,7 @@ def build_signature_email(signature: Signature) -> EmailMultiAlternatives | None
     if kind is None:
         return None
     language = email_language(signature)
-    confirm_url, unsubscribe_url = _links(signature.pk, language)
+    confirm_url, unsubscribe_url, manage_url = _links(signature.public_id, language)
     return _compose(
         kind=kind,
         petition=signature.petition,
@@ -152,6 +174,7 @@ def build_signature_email(signature: Signature) -> EmailMultiAlternatives | None
         first_name=signature.first_name,
         confirm_url=confirm_url,
         unsubscribe_url=unsubscribe_url,
+        manage_url=manage_url,
     )
 
 
@@ -169,7 +192,20 @@ class PreparedEmail:
 
 # Random per process, so nothing a signer types can be mistaken for one.
 _TOKEN = secrets.token_hex(8)
-_SLOTS = ("to", "date", "msgid", "unsub_header", "name", "confirm", "unsub", "name_html", "confirm_html", "unsub_html")
+_SLOTS = (
+    "to",
+    "date",
+    "msgid",
+    "unsub_header",
+    "name",
+    "confirm",
+    "unsub",
+    "manage",
+    "name_html",
+    "confirm_html",
+    "unsub_html",
+    "manage_html",
+)
 _PLACEHOLDER = {slot: f"ph{_TOKEN}{slot.replace('_', '')}" for slot in _SLOTS}
 _SLOT_OF = {placeholder.encode(): slot for slot, placeholder in _PLACEHOLDER.items()}
 # Longest first: some placeholders begin with another.
@@ -200,10 +236,12 @@ def _template(kind: str, petition_id: int, title: str, slug: str, language: str,
         first_name=p["name"],
         confirm_url=p["confirm"],
         unsubscribe_url=p["unsub"],
+        manage_url=p["manage"],
         html_values={
             "first_name": p["name_html"],
             "confirm_url": p["confirm_html"],
             "unsubscribe_url": p["unsub_html"],
+            "manage_url": p["manage_html"],
         },
         headers={"Date": p["date"], "Message-ID": p["msgid"], "List-Unsubscribe": f"<{p['unsub_header']}>"},
     )
@@ -236,10 +274,17 @@ def prepared_signature_email(signature: Signature) -> PreparedEmail | None:
         petition.slug,
         language,
         signature.keep_updated,
-        (settings.SITE_URL, settings.DEFAULT_FROM_EMAIL, settings.PETITION_CONFIRM_MAX_AGE, encoding),
+        (
+            settings.SITE_URL,
+            settings.DEFAULT_FROM_EMAIL,
+            settings.PETITION_CONFIRM_MAX_AGE,
+            encoding,
+            tuple(settings.PETITION_NEUTRAL_EMAIL_LANGUAGES),
+            settings.PETITION_NEUTRAL_SENDER_NAME,
+        ),
     )
     to_addr = recipient_address(signature.email, encoding)
-    confirm_url, unsubscribe_url = _links(signature.pk, language)
+    confirm_url, unsubscribe_url, manage_url = _links(signature.public_id, language)
     first_name = signature.first_name
     values = {
         "to": to_addr,
@@ -249,9 +294,11 @@ def prepared_signature_email(signature: Signature) -> PreparedEmail | None:
         "name": first_name,
         "confirm": confirm_url,
         "unsub": unsubscribe_url,
+        "manage": manage_url,
         "name_html": escape(first_name),
         "confirm_html": escape(confirm_url),
         "unsub_html": escape(unsubscribe_url),
+        "manage_html": escape(manage_url),
     }
     encoded = {slot: value.encode() for slot, value in values.items()}
     faithful = all(

@@ -61,6 +61,7 @@ def signature_emails_claim(*, limit: int) -> list[Signature]:
         .filter(_email_due(timezone.now()))
         .select_related("petition")
         .only(
+            "public_id",
             "name",
             "email",
             "language",

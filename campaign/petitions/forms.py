@@ -33,6 +33,9 @@ EMAIL_ERRORS = {
 }
 
 
+LEAVE_NAME_OFF_LABEL = _("Count my signature but leave my name off the list given to the authorities")
+
+
 class SharedChoicesField(LazyTypedChoiceField):
     """A choice field whose choices are shared by every form instance, not copied.
 
@@ -110,6 +113,7 @@ class SignatureForm(forms.Form):
     )
     show_publicly = forms.BooleanField(label=_("Show my first name and country among recent signers"), required=False)
     keep_updated = forms.BooleanField(label=_("Keep me updated about this campaign"), required=False)
+    leave_name_off = forms.BooleanField(label=LEAVE_NAME_OFF_LABEL, required=False)
     # A honeypot: hidden from people and screen readers, filled in by naive bots.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -134,6 +138,7 @@ class SignatureForm(forms.Form):
             Field("country"),
             Field("show_publicly"),
             Field("keep_updated"),
+            Field("leave_name_off"),
             Div(Field("website"), css_class="hp-field", aria_hidden="true"),
             HTML('{% include "petitions/_data_notice.html" %}'),
             Submit("sign", _("Sign the petition"), css_class="btn-lg w-100"),
@@ -197,3 +202,24 @@ class ResendForm(forms.Form):
 
     def clean_email(self):
         return plain_email(self.cleaned_data["email"].strip())
+
+
+class ManageRequestForm(ResendForm):
+    """Ask for a fresh "Manage my signature" link: the resend form, with its own button."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.inputs = [Submit("manage", _("Send me the link"))]
+
+
+class ManageChoicesForm(forms.Form):
+    """The choices a signer can change later, labelled as on the sign form."""
+
+    show_publicly = forms.BooleanField(label=SignatureForm.base_fields["show_publicly"].label, required=False)
+    keep_updated = forms.BooleanField(label=SignatureForm.base_fields["keep_updated"].label, required=False)
+    leave_name_off = forms.BooleanField(label=LEAVE_NAME_OFF_LABEL, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -1,5 +1,6 @@
 """Petitions, their signatures, and the staff's trail of what was done to them."""
 
+import secrets
 from datetime import datetime
 
 from django.conf import settings
@@ -66,12 +67,17 @@ class Petition(models.Model):
         return min(100, round(100 * self.signature_count / self.goal)) if self.goal else 100
 
 
+def public_id_new() -> str:
+    return secrets.token_hex(16)
+
+
 class Signature(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("pending confirmation")
         CONFIRMED = "confirmed", _("confirmed")
         SUSPICIOUS = "suspicious", _("suspicious")
         REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn by the signer")
 
     class EmailState(models.TextChoices):
         PENDING = "pending", _("to send")
@@ -92,6 +98,10 @@ class Signature(models.Model):
     petition = models.ForeignKey(
         Petition, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("petition"), db_index=False
     )
+    # What links in emails carry instead of the sequential id, which would tell how many signed.
+    public_id = models.CharField(
+        _("public identifier"), max_length=32, unique=True, default=public_id_new, editable=False
+    )
     name = models.CharField(_("name"), max_length=100)
     email = models.EmailField(_("email"), max_length=254)
     # Lower-cased, trimmed address: one signature per person per petition (see services).
@@ -100,6 +110,8 @@ class Signature(models.Model):
     country = CountryField(_("country"))
     show_publicly = models.BooleanField(_("first name and country shown publicly"), default=False)
     keep_updated = models.BooleanField(_("agreed to be kept updated"), default=False)
+    # Counted, but the name stays off the list handed to the authorities (exports/filters.py).
+    leave_name_off = models.BooleanField(_("name left off the delivered list"), default=False)
     language = models.CharField(_("language"), max_length=10, default="en")
     consent_version = models.CharField(_("version of the notice shown"), max_length=40)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)

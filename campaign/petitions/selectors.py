@@ -7,6 +7,7 @@ from django.conf import settings
 from .countries import country_name
 from .country_counts import CountryCounts, country_counts_read
 from .models import Petition, Signature
+from .tokens import SignatureRef, signature_ref_filter
 
 # What a page shows of a petition: the title and text in every language (a column each,
 # campaign/petitions/translation.py), read with the rest in one query.
@@ -65,8 +66,10 @@ def petition_country_counts(*, slug: str) -> CountryCounts | None:
     return _recently_read(("countries", slug), lambda: country_counts_read(petition_id=petition.pk))
 
 
-def petition_of_signature(*, signature_id: int) -> Petition | None:
-    return Petition.objects.only("slug", "title").filter(signatures__pk=signature_id).first()
+def petition_of_signature(*, ref: SignatureRef) -> Petition | None:
+    """The petition of the signature a link names (by public id, or by id in an older link)."""
+    lookup = {f"signatures__{key}": value for key, value in signature_ref_filter(ref).items()}
+    return Petition.objects.only("slug", "title").filter(**lookup).first()
 
 
 def signatures_recent_public(*, petition: Petition, limit: int = 10) -> list[dict]:

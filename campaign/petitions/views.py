@@ -1,6 +1,8 @@
 """Thin views: validate, call a service, redirect after POST."""
 
-from django.http import Http404, JsonResponse
+import json
+
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
@@ -8,12 +10,19 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from . import selectors, services
+from . import selectors, self_service, services
 from .abuse import client_ip
 from .country_chart import country_chart
-from .forms import ResendForm, SignatureForm
+from .forms import ManageChoicesForm, ManageRequestForm, ResendForm, SignatureForm
 from .models import Petition, Signature
-from .tokens import TokenExpired, TokenInvalid, confirm_token_read, unsubscribe_token_read
+from .tokens import (
+    TokenExpired,
+    TokenInvalid,
+    confirm_token_read,
+    manage_token_read,
+    signature_ref_filter,
+    unsubscribe_token_read,
+)
 
 
 def country_from_language(request) -> str:
@@ -37,8 +46,21 @@ def sign_form_for(request, petition: Petition, data=None, country: str | None = 
     )
 
 
-def _link_problem(request, *, expired: bool, status: int, unsubscribe: bool = False, petition: Petition | None = None):
-    context = {"expired": expired, "unsubscribe": unsubscribe, "petition": petition or selectors.petition_featured()}
+def _link_problem(
+    request,
+    *,
+    expired: bool,
+    status: int,
+    unsubscribe: bool = False,
+    manage: bool = False,
+    petition: Petition | None = None,
+):
+    context = {
+        "expired": expired,
+        "unsubscribe": unsubscribe,
+        "manage": manage,
+        "petition": petition or selectors.petition_featured(),
+    }
     return render(request, "petitions/link_problem.html", context, status=status)
 
 
@@ -63,6 +85,7 @@ def sign(request, slug):
                 country=data["country"],
                 show_publicly=data["show_publicly"],
                 keep_updated=data["keep_updated"],
+                leave_name_off=data["leave_name_off"],
                 language=translation.get_language() or "en",
                 ip_address=client_ip(request),
                 honeypot=form.honeypot_filled,
@@ -84,22 +107,29 @@ def thanks(request, slug):
     return render(request, "petitions/thanks.html", {"petition": petition, "share_url": share_url})
 
 
+def _signature_or_none(ref) -> Signature | None:
+    """The signature a link names, unless it was withdrawn or erased."""
+    return (
+        Signature.objects.filter(**signature_ref_filter(ref), erased_at__isnull=True).select_related("petition").first()
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def confirm(request, token):
     """GET shows a button; only the POST confirms, because mail scanners follow links."""
     try:
-        signature_id = confirm_token_read(token)
+        ref = confirm_token_read(token)
     except TokenExpired as exc:
         # Offer the fresh link for the petition this one was for, not just the featured one.
-        petition = selectors.petition_of_signature(signature_id=exc.signature_id) if exc.signature_id else None
+        petition = selectors.petition_of_signature(ref=exc.ref) if exc.ref is not None else None
         return _link_problem(request, expired=True, status=410, petition=petition)
     except TokenInvalid:
         return _link_problem(request, expired=False, status=400)
-    signature = Signature.objects.filter(pk=signature_id, erased_at__isnull=True).select_related("petition").first()
+    signature = _signature_or_none(ref)
     if signature is None:
         return _link_problem(request, expired=False, status=404)
     if request.method == "POST":
-        services.signature_confirm(signature_id=signature_id)
+        services.signature_confirm(signature_id=signature.pk)
         return redirect("petitions:confirmed", slug=signature.petition.slug)
     return render(
         request,
@@ -139,13 +169,96 @@ def resend(request, slug):
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     try:
-        signature_id = unsubscribe_token_read(token)
+        ref = unsubscribe_token_read(token)
     except (TokenExpired, TokenInvalid):
         return _link_problem(request, expired=False, status=400, unsubscribe=True)
     if request.method == "POST":
-        services.signature_unsubscribe(signature_id=signature_id)
+        signature = Signature.objects.filter(**signature_ref_filter(ref)).only("pk").first()
+        if signature is not None:
+            services.signature_unsubscribe(signature_id=signature.pk)
         return render(request, "petitions/unsubscribed.html")
     return render(request, "petitions/unsubscribe.html")
+
+
+@require_http_methods(["GET", "POST"])
+def manage_request(request, slug):
+    """Ask for a "Manage my signature" link by address. Answered exactly as a resend request,
+    through the same machinery and limits: the link comes in the email that request sends."""
+    petition = _petition_or_404(slug)
+    if request.method == "POST":
+        form = ManageRequestForm(request.POST)
+        if form.is_valid():
+            services.signature_resend_request(
+                petition=petition, email=form.cleaned_data["email"], ip_address=client_ip(request)
+            )
+            return render(request, "petitions/manage_request_done.html", {"petition": petition})
+        status = 400
+    else:
+        form, status = ManageRequestForm(), 200
+    return render(request, "petitions/manage_request.html", {"petition": petition, "form": form}, status=status)
+
+
+MANAGE_ACTIONS = ("choices", "download", "withdraw")
+
+
+@cache_control(no_store=True, private=True)
+@require_http_methods(["GET", "POST"])
+def manage(request, token):
+    """The signer's page: GET shows; every change, and the download, is a POST."""
+    try:
+        public_id = manage_token_read(token)
+    except TokenExpired as exc:
+        petition = selectors.petition_of_signature(ref=exc.ref) if exc.ref is not None else None
+        return _link_problem(request, expired=True, status=410, manage=True, petition=petition)
+    except TokenInvalid:
+        return _link_problem(request, expired=False, status=400, manage=True)
+    signature = _signature_or_none(public_id)
+    if signature is None:
+        return _link_problem(request, expired=False, status=404, manage=True)
+    petition, status, closed = signature.petition, 200, False
+    form = ManageChoicesForm(
+        initial={
+            "show_publicly": signature.show_publicly,
+            "keep_updated": signature.keep_updated,
+            "leave_name_off": signature.leave_name_off,
+        }
+    )
+    if request.method == "POST":
+        # Each button is named after its action; a request naming none, or several, is refused.
+        pressed = [name for name in MANAGE_ACTIONS if name in request.POST]
+        action = pressed[0] if len(pressed) == 1 else None
+        if action is None:
+            status = 400
+        elif action == "download":
+            data = self_service.signature_personal_data(signature=signature)
+            response = HttpResponse(
+                json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="my-signature-{petition.slug}.json"'
+            return response
+        elif action == "withdraw":
+            if self_service.signature_withdraw(signature_id=signature.pk):
+                return redirect("petitions:withdrawn", slug=petition.slug)
+            status, closed = 409, True
+        else:
+            form = ManageChoicesForm(request.POST)
+            if form.is_valid():
+                self_service.signature_choices_change(signature_id=signature.pk, **form.cleaned_data)
+                return redirect(reverse("petitions:manage", kwargs={"token": token}) + "?saved=1")
+            status = 400
+    context = {
+        "petition": petition,
+        "signature": signature,
+        "form": form,
+        "saved": request.GET.get("saved") == "1",
+        "closed": closed,
+    }
+    return render(request, "petitions/manage.html", context, status=status)
+
+
+@require_safe
+def withdrawn(request, slug):
+    return render(request, "petitions/withdrawn.html", {"petition": _petition_or_404(slug)})
 
 
 @require_safe

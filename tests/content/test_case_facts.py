@@ -68,7 +68,7 @@ def test_confirmation_page_does_not_claim_who_is_still_detained(client, seeded):
 
     signature = SignatureFactory(petition=seeded)
     response = client.post(
-        reverse("petitions:confirm", kwargs={"token": tokens.confirm_token_make(signature_id=signature.pk)}),
+        reverse("petitions:confirm", kwargs={"token": tokens.confirm_token_make(public_id=signature.public_id)}),
         follow=True,
     )
     text = visible(html_lib.unescape(response.content.decode()))

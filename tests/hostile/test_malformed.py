@@ -36,9 +36,9 @@ def public_urls(petition, signature) -> dict[str, str]:
         "confirmed": reverse("petitions:confirmed", kwargs=slug),
         "resend": reverse("petitions:resend", kwargs=slug),
         "count": reverse("petition_count", kwargs=slug),
-        "confirm": reverse("petitions:confirm", kwargs={"token": confirm_token_make(signature_id=signature.pk)}),
+        "confirm": reverse("petitions:confirm", kwargs={"token": confirm_token_make(public_id=signature.public_id)}),
         "unsubscribe": reverse(
-            "petitions:unsubscribe", kwargs={"token": unsubscribe_token_make(signature_id=signature.pk)}
+            "petitions:unsubscribe", kwargs={"token": unsubscribe_token_make(public_id=signature.public_id)}
         ),
         "healthz": reverse("healthz"),
     }
@@ -137,8 +137,8 @@ def test_an_uploaded_file_is_ignored_not_stored(client, seeded, tmp_path):
 
 
 def test_bad_links_get_a_4xx_page_and_change_nothing(client, signature, settings):
-    confirm = confirm_token_make(signature_id=signature.pk)
-    unsubscribe = unsubscribe_token_make(signature_id=signature.pk)
+    confirm = confirm_token_make(public_id=signature.public_id)
+    unsubscribe = unsubscribe_token_make(public_id=signature.public_id)
     other_key = signing.dumps(signature.pk, key="not-our-secret-key", salt="petitions.signature.confirm")
     bad = {
         "confirm": [confirm[:-3], confirm + "x", confirm.swapcase(), confirm.replace(":", "."), other_key, "", "%00"],

@@ -22,6 +22,7 @@ from campaign.petitions.models import Signature
 from campaign.petitions.tokens import (
     confirm_token_make,
     confirm_token_read,
+    manage_token_read,
     unsubscribe_token_make,
     unsubscribe_token_read,
 )
@@ -57,11 +58,11 @@ def parsed(data: bytes):
     return email.message_from_bytes(data, policy=email.policy.default)
 
 
-LINK = re.compile(r"/petitions/(confirm|unsubscribe)/([^/]+)/")
-READ = {"confirm": confirm_token_read, "unsubscribe": unsubscribe_token_read}
+LINK = re.compile(r"/petitions/(confirm|unsubscribe|manage)/([^/]+)/")
+READ = {"confirm": confirm_token_read, "unsubscribe": unsubscribe_token_read, "manage": manage_token_read}
 
 
-def links_lead_to(data: bytes) -> set[int]:
+def links_lead_to(data: bytes) -> set[str]:
     """The signatures the message's links are for; tokens carry the time they were made."""
     return {READ[kind](token) for kind, token in LINK.findall(data.decode("utf-8", "replace"))}
 
@@ -113,7 +114,7 @@ def test_a_prepared_email_reads_exactly_like_a_full_render_for_every_hostile_nam
         reference = build_signature_email(signature).message().as_bytes(linesep="\r\n")
 
         assert what_a_reader_sees(parsed(prepared.data)) == what_a_reader_sees(parsed(reference)), repr(name)
-        assert links_lead_to(prepared.data) == {signature.pk}
+        assert links_lead_to(prepared.data) == {signature.public_id}
         assert prepared.to_addr == str(parsed(reference)["To"]) or "xn--" in prepared.to_addr
         assert b"\r\n" in prepared.data and b"\n" not in prepared.data.replace(b"\r\n", b"")
 
@@ -170,7 +171,7 @@ def test_the_recipient_address_is_what_django_would_write_for_it(address):
 
 @pytest.mark.parametrize("name", ["petitions:confirm", "petitions:unsubscribe"])
 @pytest.mark.parametrize(
-    "token", [confirm_token_make(signature_id=1), unsubscribe_token_make(signature_id=987654321), "a:b-c_d", "a b é?"]
+    "token", [confirm_token_make(public_id="0" * 32), unsubscribe_token_make(public_id="f" * 32), "a:b-c_d", "a b é?"]
 )
 def test_a_link_is_the_url_reverse_gives_for_its_token(name, token, settings):
     for site in ("http://127.0.0.1:8000", "https://free.example.org", "https://tokenmarker.example.org/sub"):

@@ -45,9 +45,9 @@ def sign(petition, capture, n, *, ip="203.0.113.5", forwarded=None, **fields):
 
 def confirm_all(capture):
     client = Client()
-    for pk in Signature.objects.values_list("pk", flat=True):
+    for public_id in Signature.objects.values_list("public_id", flat=True):
         with capture(execute=True):
-            client.post(reverse("petitions:confirm", kwargs={"token": confirm_token_make(signature_id=pk)}))
+            client.post(reverse("petitions:confirm", kwargs={"token": confirm_token_make(public_id=public_id)}))
 
 
 def test_signatures_beyond_the_ip_limit_are_held_not_refused_and_not_counted(

@@ -100,7 +100,9 @@ def test_late_confirmations_of_signatures_made_before_closing_still_count(
     life.petitions_close_due()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("petitions:confirm", kwargs={"token": confirm_token_make(signature_id=late.pk)}))
+        response = client.post(
+            reverse("petitions:confirm", kwargs={"token": confirm_token_make(public_id=late.public_id)})
+        )
     services.signature_counts_update()
 
     assert response.status_code == 302

@@ -10,6 +10,8 @@ from campaign.petitions.tokens import (
     TokenInvalid,
     confirm_token_make,
     confirm_token_read,
+    manage_token_make,
+    manage_token_read,
     unsubscribe_token_make,
     unsubscribe_token_read,
 )
@@ -17,7 +19,7 @@ from tests.factories import PetitionFactory, SignatureFactory
 
 
 def confirm_url(signature) -> str:
-    return reverse("petitions:confirm", kwargs={"token": confirm_token_make(signature_id=signature.pk)})
+    return reverse("petitions:confirm", kwargs={"token": confirm_token_make(public_id=signature.public_id)})
 
 
 def tampered(token: str) -> str:
@@ -25,28 +27,62 @@ def tampered(token: str) -> str:
     return token[:-1] + ("A" if last != "A" else "B")
 
 
+ID = "0123456789abcdef0123456789abcdef"
+
+
 def test_tokens_round_trip_for_their_own_purpose_only():
-    assert confirm_token_read(confirm_token_make(signature_id=42)) == 42
-    assert unsubscribe_token_read(unsubscribe_token_make(signature_id=42)) == 42
+    assert confirm_token_read(confirm_token_make(public_id=ID)) == ID
+    assert unsubscribe_token_read(unsubscribe_token_make(public_id=ID)) == ID
+    assert manage_token_read(manage_token_make(public_id=ID)) == ID
     with pytest.raises(TokenInvalid):
-        confirm_token_read(unsubscribe_token_make(signature_id=42))
+        confirm_token_read(unsubscribe_token_make(public_id=ID))
     with pytest.raises(TokenInvalid):
-        unsubscribe_token_read(confirm_token_make(signature_id=42))
+        unsubscribe_token_read(confirm_token_make(public_id=ID))
+    with pytest.raises(TokenInvalid):
+        manage_token_read(confirm_token_make(public_id=ID))
+    with pytest.raises(TokenInvalid):
+        confirm_token_read(manage_token_make(public_id=ID))
 
 
 def test_a_token_signed_with_another_key_or_holding_something_else_is_refused():
     with pytest.raises(TokenInvalid):
-        confirm_token_read(signing.dumps(42, key="another-key", salt="petitions.signature.confirm"))
+        confirm_token_read(signing.dumps(ID, key="another-key", salt="petitions.signature.confirm"))
     with pytest.raises(TokenInvalid):
         confirm_token_read(signing.dumps("42", salt="petitions.signature.confirm"))
+    with pytest.raises(TokenInvalid):
+        confirm_token_read(signing.dumps(True, salt="petitions.signature.confirm"))
+    with pytest.raises(TokenInvalid):  # manage links never carried a database id
+        manage_token_read(signing.dumps(42, salt="petitions.signature.manage"))
 
 
-def test_confirm_tokens_expire_but_unsubscribe_tokens_do_not(settings):
+def test_confirm_and_manage_tokens_expire_but_unsubscribe_tokens_do_not(settings):
     settings.PETITION_CONFIRM_MAX_AGE = -1  # every token is already too old
+    settings.PETITION_MANAGE_MAX_AGE = -1
     with pytest.raises(TokenExpired) as expired:
-        confirm_token_read(confirm_token_make(signature_id=42))
-    assert expired.value.signature_id == 42
-    assert unsubscribe_token_read(unsubscribe_token_make(signature_id=42)) == 42
+        confirm_token_read(confirm_token_make(public_id=ID))
+    assert expired.value.ref == ID
+    with pytest.raises(TokenExpired):
+        manage_token_read(manage_token_make(public_id=ID))
+    assert unsubscribe_token_read(unsubscribe_token_make(public_id=ID)) == ID
+
+
+def test_links_made_before_public_ids_still_confirm_and_unsubscribe_until_they_expire(
+    client, petition, settings, django_capture_on_commit_callbacks
+):
+    signature = SignatureFactory(petition=petition, keep_updated=True)
+    old_confirm = signing.dumps(signature.pk, salt="petitions.signature.confirm")
+    old_unsubscribe = signing.dumps(signature.pk, salt="petitions.signature.unsubscribe")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("petitions:confirm", kwargs={"token": old_confirm})).status_code == 302
+    assert client.post(reverse("petitions:unsubscribe", kwargs={"token": old_unsubscribe})).status_code == 200
+    signature.refresh_from_db()
+    assert signature.state == Signature.State.CONFIRMED and signature.keep_updated is False
+
+    settings.PETITION_CONFIRM_MAX_AGE = -1
+    response = client.get(reverse("petitions:confirm", kwargs={"token": old_confirm}))
+    assert response.status_code == 410
+    assert reverse("petitions:resend", kwargs={"slug": petition.slug}) in response.content.decode()
 
 
 def test_opening_the_link_never_confirms(client, petition):
@@ -104,7 +140,7 @@ def test_an_expired_link_says_so_and_offers_a_fresh_one_for_its_petition(client,
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_a_tampered_link_gets_a_clear_page_with_a_way_to_a_fresh_email(client, petition, method):
     signature = SignatureFactory(petition=petition)
-    token = confirm_token_make(signature_id=signature.pk)
+    token = confirm_token_make(public_id=signature.public_id)
 
     response = getattr(client, method)(reverse("petitions:confirm", kwargs={"token": tampered(token)}))
 
@@ -117,8 +153,8 @@ def test_a_tampered_link_gets_a_clear_page_with_a_way_to_a_fresh_email(client, p
 
 def test_a_confirm_link_cannot_unsubscribe_and_an_unsubscribe_link_cannot_confirm(client, petition):
     signature = SignatureFactory(petition=petition, keep_updated=True)
-    confirm_token = confirm_token_make(signature_id=signature.pk)
-    unsubscribe_token = unsubscribe_token_make(signature_id=signature.pk)
+    confirm_token = confirm_token_make(public_id=signature.public_id)
+    unsubscribe_token = unsubscribe_token_make(public_id=signature.public_id)
 
     assert client.post(reverse("petitions:unsubscribe", kwargs={"token": confirm_token})).status_code == 400
     assert client.post(reverse("petitions:confirm", kwargs={"token": unsubscribe_token})).status_code == 400

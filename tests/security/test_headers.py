@@ -40,8 +40,10 @@ def public_responses(client, petition):
     """Every kind of page a visitor can get, error pages included."""
     signature = SignatureFactory(petition=petition, keep_updated=True)
     slug = {"slug": petition.slug}
-    confirm = reverse("petitions:confirm", kwargs={"token": confirm_token_make(signature_id=signature.pk)})
-    unsubscribe = reverse("petitions:unsubscribe", kwargs={"token": unsubscribe_token_make(signature_id=signature.pk)})
+    confirm = reverse("petitions:confirm", kwargs={"token": confirm_token_make(public_id=signature.public_id)})
+    unsubscribe = reverse(
+        "petitions:unsubscribe", kwargs={"token": unsubscribe_token_make(public_id=signature.public_id)}
+    )
     requests = {
         "home": ("get", reverse("content:home"), {}),
         "demands": ("get", reverse("content:demands"), {}),

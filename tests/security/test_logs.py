@@ -57,7 +57,7 @@ def test_a_signed_link_in_a_logged_path_is_redacted(client, seeded, settings, dj
     stream = io.StringIO()
     previous = handler.setStream(stream)
     settings.PETITION_CONFIRM_MAX_AGE = -1  # every link has expired
-    token = confirm_token_make(signature_id=SignatureFactory(petition=seeded).pk)
+    token = confirm_token_make(public_id=SignatureFactory(petition=seeded).public_id)
     try:
         assert client.get(reverse("petitions:confirm", kwargs={"token": token})).status_code == 410
     finally:
