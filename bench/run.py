@@ -50,6 +50,8 @@ class Context:
     rows: int  # stored signatures for the scale and export scenarios
     emails: int  # emails the email scenario sends
     email_bound: int  # seconds the worker gets to drain them
+    backlog: int  # emails waiting when the provider recovers (backlog scenario)
+    backlog_rate: float  # the provider's configured rate for it, messages per second
     rounds: int  # alternating rounds for the signing ratio and the scale comparison
     round_seconds: int
 
@@ -66,6 +68,8 @@ def main(argv=None):
     parser.add_argument(
         "--keep-db", action="store_true", help="keep the database afterwards (for --reuse-db and profiling)"
     )
+    parser.add_argument("--backlog", type=int, help="emails in the backlog scenario (default 100,000, quick 10,000)")
+    parser.add_argument("--backlog-rate", type=float, default=500.0, help="the provider's rate there (messages/s)")
     parser.add_argument("--output", default=str(RESULTS / "latest.json"))
     parser.add_argument(
         "--serve", action="store_true", help="start the stack and keep it up (for profiling) until stopped"
@@ -79,6 +83,8 @@ def main(argv=None):
         rows=args.rows or (200_000 if args.quick else 1_000_000),
         emails=1_000 if args.quick else 5_000,
         email_bound=60 if args.quick else 180,
+        backlog=args.backlog or (10_000 if args.quick else 100_000),
+        backlog_rate=args.backlog_rate,
         rounds=rounds,
         round_seconds=round_seconds,
     )

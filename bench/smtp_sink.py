@@ -4,9 +4,10 @@ Plain asyncio, so the sink costs as little CPU as possible next to the stack it 
 Besides standard SMTP (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) it answers three
 commands for the harness on the same port:
 
-  XSTAT          250 <messages> <distinct recipients> <bytes> <first_ts> <last_ts>
+  XSTAT          250 <messages> <distinct recipients> <bytes> <first_ts> <last_ts> <refused>
   XDUMP <path>   writes every recipient seen, one per line
   XRESET         forgets everything
+  XDOWN <secs>   for that long answers MAIL with 421 and hangs up (a provider down or throttling)
 
 Run: python bench/smtp_sink.py PORT
 """
@@ -27,6 +28,8 @@ class Sink:
         self.last = 0.0
         self.recipients = []
         self.unique = set()
+        self.refused = 0
+        self.down_until = 0.0
 
     def delivered(self, recipients, size):
         now = time.time()
@@ -58,6 +61,11 @@ async def session(reader, writer):
                 write(b"250 bench-sink\r\n")
             elif verb == b"MAIL":
                 recipients = []
+                if time.time() < SINK.down_until:
+                    SINK.refused += 1
+                    write(b"421 4.7.0 Try again later, closing connection\r\n")
+                    await writer.drain()
+                    break
                 write(b"250 OK\r\n")
             elif verb == b"RCPT":
                 address = line.partition(b":")[2].strip().split(b" ")[0].strip(b"<>")
@@ -77,12 +85,16 @@ async def session(reader, writer):
                 break
             elif verb == b"XSTA":
                 write(
-                    f"250 {SINK.messages} {len(SINK.unique)} {SINK.bytes} {SINK.first:.6f} {SINK.last:.6f}\r\n".encode()
+                    f"250 {SINK.messages} {len(SINK.unique)} {SINK.bytes} {SINK.first:.6f} {SINK.last:.6f}"
+                    f" {SINK.refused}\r\n".encode()
                 )
             elif verb == b"XDUM":
                 path = line.split(b" ", 1)[1].strip().decode()
                 with open(path, "w") as out:
                     out.write("\n".join(SINK.recipients))
+                write(b"250 OK\r\n")
+            elif verb == b"XDOW":
+                SINK.down_until = time.time() + float(line.split(b" ", 1)[1])
                 write(b"250 OK\r\n")
             elif verb == b"XRES":
                 SINK.reset()

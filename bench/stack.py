@@ -95,14 +95,19 @@ class Sink:
         self.command("XRESET")
 
     def stat(self):
-        messages, unique, size, first, last = self.command("XSTAT").split()
+        messages, unique, size, first, last, refused = self.command("XSTAT").split()
         return {
             "messages": int(messages),
             "unique": int(unique),
             "bytes": int(size),
             "first": float(first),
             "last": float(last),
+            "refused": int(refused),
         }
+
+    def down(self, seconds):
+        """Answer 421 to every message for `seconds`: a provider down or rate-limiting us."""
+        self.command(f"XDOWN {seconds}")
 
     def recipients(self):
         path = LOGS / "sink-recipients.txt"

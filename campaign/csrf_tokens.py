@@ -1,11 +1,11 @@
 """CSRF secrets and masks drawn from the OS in one call, not one call per character.
 
-Django makes each 32-character CSRF string with `get_random_string`, which asks
-`secrets.choice` per character: 32 `getrandom()` system calls, and CPython lets go of the
-GIL around each. In a threaded server (gunicorn's gthread workers, GUNICORN_THREADS > 1)
-every one of them is a chance for another thread to take the GIL and keep it for up to the
-switch interval. A new visitor's page needs two such strings (the secret for the cookie, the
-mask for the form). Measurements: docs/performance.md.
+Django makes each 32-character CSRF string with `get_random_string`: one `secrets.choice`,
+and one `getrandom()` system call, per character. A new visitor's page needs two such
+strings (the secret for the cookie, the mask for the form), and on the home page, served
+from memory, drawing them that way is a noticeable share of the view's work; in a threaded
+server each system call is also a chance for another thread to take the GIL. Measurements
+(instructions per view, with and without): docs/performance.md.
 
 Same contract as Django's: `CSRF_SECRET_LENGTH` characters of `CSRF_ALLOWED_CHARS` from the
 OS's CSPRNG, each uniformly distributed (bytes of 248 and above are dropped, as 248 = 4 x 62,

@@ -82,6 +82,36 @@ counts[n + 1] = redis.call('SET', KEYS[n + 1], ARGV[n + 2], 'EX', ARGV[n + 1], '
 return counts
 """
 
+# The email sender's pace (campaign/outbox/pace.py), shared by every sender process on Redis's
+# clock. KEYS: the pause flag, the next free sending slot. ARGV: seconds between messages (0:
+# only look at the pause). Returns {paused, seconds}: how long the pause lasts, or how long
+# to wait for the slot just taken.
+_SEND_SLOT = """
+local paused = redis.call('PTTL', KEYS[1])
+if paused > 0 then return {1, tostring(paused / 1000)} end
+local interval = tonumber(ARGV[1])
+if interval <= 0 then return {0, '0'} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
+redis.call('SET', KEYS[2], tostring(slot + interval), 'PX', math.ceil((slot + interval - now) * 1000) + 1000)
+return {0, tostring(slot - now)}
+"""
+
+# Pause every sender. KEYS: the pause flag, the pause level (refusals since the last success).
+# ARGV: first pause, longest pause, how long the level is remembered (seconds). A sender that
+# meets a pause already set (another saw the same refusal) does not lengthen it.
+# Returns {level, seconds left}.
+_PAUSE = """
+local left = redis.call('PTTL', KEYS[1])
+if left > 0 then return {tonumber(redis.call('GET', KEYS[2]) or '1'), tostring(left / 1000)} end
+local level = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+local seconds = math.min(tonumber(ARGV[2]), tonumber(ARGV[1]) * 2 ^ (level - 1))
+redis.call('SET', KEYS[1], 1, 'PX', math.max(1, math.floor(seconds * 1000)))
+return {level, tostring(seconds)}
+"""
+
 
 def _default(key, default=None, *args, **kwargs):
     return default
@@ -91,7 +121,7 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
-        self._incr_script = self._incr_add_script = None
+        self._incr_script = self._incr_add_script = self._slot_script = self._pause_script = None
 
     get = _missing_when_down(_default)(DjangoRedisCache.get)
     get_many = _missing_when_down(lambda *a, **k: {})(DjangoRedisCache.get_many)
@@ -129,3 +159,25 @@ class RedisCache(DjangoRedisCache):
             client=client,
         )
         return list(replies[:-1]), bool(replies[-1])
+
+    def send_slot(self, pause_key: str, slot_key: str, interval: float) -> tuple[float, float]:
+        """Take the next sending slot, `interval` seconds after the last one taken by anyone
+        (0: take none). Returns (seconds the pause has left, or 0; seconds until the slot)."""
+        client = self._cache.get_client(write=True)
+        if self._slot_script is None:
+            self._slot_script = client.register_script(_SEND_SLOT)
+        keys = [self.make_and_validate_key(pause_key), self.make_and_validate_key(slot_key)]
+        paused, seconds = self._slot_script(keys=keys, args=[interval], client=client)
+        return (float(seconds), 0.0) if paused else (0.0, float(seconds))
+
+    def pause_extend(
+        self, pause_key: str, level_key: str, first: float, longest: float, remember: int
+    ) -> tuple[int, float]:
+        """Set the pause unless it is set: `first` seconds, doubled for each pause since the
+        level was cleared, at most `longest`. Returns (level, seconds the pause lasts)."""
+        client = self._cache.get_client(write=True)
+        if self._pause_script is None:
+            self._pause_script = client.register_script(_PAUSE)
+        keys = [self.make_and_validate_key(pause_key), self.make_and_validate_key(level_key)]
+        level, seconds = self._pause_script(keys=keys, args=[first, longest, remember], client=client)
+        return int(level), float(seconds)

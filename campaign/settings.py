@@ -351,6 +351,13 @@ PETITION_MAX_EMAILS_PER_SIGNATURE = env.int("PETITION_MAX_EMAILS_PER_SIGNATURE",
 # The outbox sweeper re-sends what is still pending after this long (broker outage, dead worker).
 PETITION_OUTBOX_GRACE_SECONDS = env.int("PETITION_OUTBOX_GRACE_SECONDS", default=60)
 PETITION_EMAIL_MAX_RETRIES = env.int("PETITION_EMAIL_MAX_RETRIES", default=8)
+# The email provider's sending rate, messages per second for all sender processes together
+# (0: as fast as the senders go). It belongs to the provider configured by EMAIL_URL/EMAIL_BACKEND.
+PETITION_EMAIL_RATE = env.float("PETITION_EMAIL_RATE", default=0.0)
+# After a 421/451 or an unreachable server, every sender pauses this long, doubling while the
+# provider keeps refusing, up to the maximum (see campaign/outbox/pace.py).
+PETITION_EMAIL_PAUSE_SECONDS = env.float("PETITION_EMAIL_PAUSE_SECONDS", default=5.0)
+PETITION_EMAIL_PAUSE_MAX_SECONDS = env.float("PETITION_EMAIL_PAUSE_MAX_SECONDS", default=300.0)
 # Abuse: signatures beyond these rates are kept but held for review, never refused.
 PETITION_RATE_LIMITS = {
     "ip": (env.int("PETITION_RATE_IP", default=10), 3600),

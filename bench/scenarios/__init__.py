@@ -2,6 +2,7 @@
 in the order a full run measures them (the scale scenario loads the rows the export reads;
 retention anonymises them, last)."""
 
+from bench.scenarios.backlog import scenario_backlog
 from bench.scenarios.email import scenario_email
 from bench.scenarios.export import scenario_export
 from bench.scenarios.pages import scenario_pages
@@ -12,6 +13,7 @@ from bench.scenarios.signing import scenario_signing
 SCENARIOS = {
     "signing": scenario_signing,
     "email": scenario_email,
+    "backlog": scenario_backlog,
     "pages": scenario_pages,
     "scale": scenario_scale,
     "export": scenario_export,

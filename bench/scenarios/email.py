@@ -16,18 +16,7 @@ def scenario_email(ctx):
     count = ctx.emails
     tag = run_tag("m")
     stack.stop("worker")
-    sql(
-        """
-        INSERT INTO petitions_signature (petition_id, name, email, email_canonical, email_domain, country,
-            show_publicly, keep_updated, language, consent_version, state, suspicion, signed_at, counted,
-            email_state, email_requests, email_attempts, email_due_at, state_before_invalidation)
-        SELECT p.id, 'Bench Mail', %(tag)s || '.' || g || '@d' || (g %% 997) || '.bench.example',
-            %(tag)s || '.' || g || '@d' || (g %% 997) || '.bench.example', 'd' || (g %% 997) || '.bench.example',
-            'KZ', false, true, 'en', 'bench', 'pending', '[]', now(), false, 'pending', 1, 0, now(), ''
-        FROM generate_series(1, %(count)s) g, (SELECT id FROM petitions_petition WHERE slug = %(slug)s) p
-        """,
-        {"tag": tag, "count": count, "slug": SLUG},
-    )
+    outbox_fill(count, tag)
     subprocess.run(
         [sys.executable, str(BENCH / "enqueue.py")], cwd=ROOT, env=stack.env, check=True, capture_output=True
     )
@@ -66,6 +55,22 @@ def scenario_email(ctx):
             target("ratio vs raw smtplib", ratio, ">=", TARGETS["email_ratio"]),
         ],
     }
+
+
+def outbox_fill(count, tag):
+    """`count` signatures whose confirmation email is due now, with addresses `<tag>.<n>@...`."""
+    sql(
+        """
+        INSERT INTO petitions_signature (petition_id, name, email, email_canonical, email_domain, country,
+            show_publicly, keep_updated, language, consent_version, state, suspicion, signed_at, counted,
+            email_state, email_requests, email_attempts, email_due_at, state_before_invalidation)
+        SELECT p.id, 'Bench Mail', %(tag)s || '.' || g || '@d' || (g %% 997) || '.bench.example',
+            %(tag)s || '.' || g || '@d' || (g %% 997) || '.bench.example', 'd' || (g %% 997) || '.bench.example',
+            'KZ', false, true, 'en', 'bench', 'pending', '[]', now(), false, 'pending', 1, 0, now(), ''
+        FROM generate_series(1, %(count)s) g, (SELECT id FROM petitions_petition WHERE slug = %(slug)s) p
+        """,
+        {"tag": tag, "count": count, "slug": SLUG},
+    )
 
 
 def raw_smtp(stack, count, size):

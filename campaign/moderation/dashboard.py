@@ -5,18 +5,20 @@ them through `cached()`: every figure is at most a minute old, and a dashboard l
 several moderators costs the database one computation a minute.
 """
 
+import math
 from collections import Counter
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, Count, F, Func, Q, QuerySet
+from django.db.models import CharField, Count, F, Func, Min, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from campaign.outbox import pace
 from campaign.petitions import abuse
 from campaign.petitions.models import Petition, Signature
 
@@ -27,6 +29,21 @@ CACHE_SECONDS = 60
 def cached(key: str, compute):
     """A dashboard figure from the cache, computed at most once a minute."""
     return cache.get_or_set(f"moderation:dashboard:{key}", compute, CACHE_SECONDS)
+
+
+def outbox_status(*, now: datetime | None = None) -> dict:
+    """The email backlog, all petitions: how many emails wait, since when the oldest one's
+    signature was made, and how long every sender is paused (the provider refused or was down).
+    Read live: a minute-old figure would hide an outage that just began or ended."""
+    now = now or timezone.now()
+    pending = Signature.objects.filter(email_state=Signature.EmailState.PENDING).aggregate(
+        backlog=Count("pk"), oldest=Min("signed_at")
+    )
+    return {
+        "backlog": pending["backlog"],
+        "oldest_minutes": int((now - pending["oldest"]).total_seconds() // 60) if pending["oldest"] else None,
+        "paused_seconds": math.ceil(pace.paused_for()),
+    }
 
 
 def dashboard_petitions() -> list[Petition]:

@@ -60,7 +60,12 @@ def _series(petition: Petition, days: int) -> list[dict]:
 @require_safe
 def dashboard_view(request):
     petition, petitions = _chosen_petition(request)
-    context = {"title": _("Campaign dashboard"), "petitions": petitions, "petition": petition}
+    context = {
+        "title": _("Campaign dashboard"),
+        "petitions": petitions,
+        "petition": petition,
+        "outbox": dashboard.outbox_status(),
+    }
     if petition is None:
         return _render(request, "moderation/dashboard.html", context)
     days = _int_param(request, "days", 3, 1, 14)

@@ -23,7 +23,7 @@ from django.core import mail
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 
-from . import storage
+from . import pace, storage
 from .emails import (
     PLAIN_ADDRESS,
     PreparedEmail,
@@ -67,6 +67,7 @@ class Outcome:
     postponed: int = 0
     nothing_to_send: int = 0
     retry_in: list[float] = field(default_factory=list)  # seconds until each postponed email is due
+    paused_for: float = 0.0  # the provider refused or was unreachable: every sender waits this long
     # The task's soft time limit, met in mid-batch: raised once the batch's outcomes are committed.
     interrupted: BaseException | None = None
 
@@ -76,6 +77,7 @@ class Outcome:
         self.postponed += other.postponed
         self.nothing_to_send += other.nothing_to_send
         self.retry_in += other.retry_in
+        self.paused_for = max(self.paused_for, other.paused_for)
 
 
 # One mail connection per worker process, reused across batches and tasks. It belongs to the
@@ -179,6 +181,13 @@ def _sendmail(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes) -> 
         raise smtplib.SMTPDataError(code, reply)
 
 
+def provider_refused(exc: BaseException) -> bool:
+    """421 or 451: the provider is down or rate-limiting us, not refusing this message."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return any(code in (421, 451) for code, _msg in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code in (421, 451)
+
+
 def _deliver(signature) -> bool:
     """Send this signature's email; False if it is owed none. Raises what the server said."""
     global _connection, _connection_key
@@ -222,10 +231,10 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
     Past `deadline` (time.monotonic()) the rest go back untried."""
     outcome, sent = Outcome(), []
 
-    def put_back(row, exc) -> None:
+    def put_back(row, exc, delay: float | None = None) -> None:
         attempts = row.email_attempts + 1
         if is_transient(exc) and attempts < settings.PETITION_EMAIL_MAX_RETRIES:
-            delay = storage.signature_email_postpone(signature_id=row.pk, attempts=attempts)
+            delay = storage.signature_email_postpone(signature_id=row.pk, attempts=attempts, delay=delay)
             outcome.retry_in.append(delay)
             outcome.postponed += 1
             logger.warning("Email for signature %s failed (%s); retrying in %.0fs.", row.pk, type(exc).__name__, delay)
@@ -241,10 +250,40 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
         outcome.retry_in += [delay] * len(rows)
         logger.warning("%s; %d more emails wait %.0fs.", why, len(rows), delay)
 
+    def hold(rows, seconds: float) -> None:
+        """Every sender is paused: these go back untried, due when the pause ends."""
+        storage.signature_emails_release(signature_ids=[row.pk for row in rows], delay=seconds)
+        outcome.postponed += len(rows)
+        outcome.retry_in += [seconds] * len(rows)
+        outcome.paused_for = max(outcome.paused_for, seconds)
+
+    def refused(row, rest, exc) -> None:
+        """The provider refused (421/451) or could not be reached: pause every sender. Only
+        the first refusal since a message went out counts as a try of this row, so an outage
+        of any length fails nothing; the rest go back untried."""
+        level, seconds = pace.pause()
+        if level == 1:
+            put_back(row, exc, delay=seconds)
+            outcome.paused_for = max(outcome.paused_for, seconds)
+        else:
+            rest = [row, *rest]
+            logger.warning(
+                "Email for signature %s deferred (%s); retrying in %.0fs.", row.pk, type(exc).__name__, seconds
+            )
+        if rest:
+            hold(rest, seconds)
+
+    paced = pace.interval() > 0
+    if not paced and signatures and (left := pace.paused_for()):
+        hold(signatures, left)
+        return outcome
     failures_in_a_row = failures = 0
     for index, signature in enumerate(signatures):
         if time.monotonic() > deadline:
             release(signatures[index:], "Sending time is up")
+            break
+        if paced and (left := pace.wait_turn()):
+            hold(signatures[index:], left)
             break
         try:
             delivered = _deliver(signature)
@@ -255,11 +294,13 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
             outcome.interrupted = exc
             break
         except _Unreachable as unreachable:
-            # The rest of the batch would meet the same closed door: it waits its turn too.
-            for row in signatures[index:]:
-                put_back(row, unreachable.__cause__)
+            # The rest of the batch would meet the same closed door: it waits out the pause too.
+            refused(signature, signatures[index + 1 :], unreachable.__cause__)
             break
         except Exception as exc:  # noqa: BLE001 - the row goes back with its error; the batch goes on
+            if provider_refused(exc):
+                refused(signature, signatures[index + 1 :], exc)
+                break
             put_back(signature, exc)
             if not is_connection_failure(exc):
                 failures_in_a_row = 0
@@ -280,6 +321,7 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
     if sent:
         storage.signature_emails_sent(signature_ids=sent)
         outcome.sent += len(sent)
+        pace.recovered()
     return outcome
 
 
@@ -300,6 +342,7 @@ def send_due(
     Returns what happened and whether work was left for another run.
     """
     outcome, deadline, idle = Outcome(), time.monotonic() + budget_seconds, False
+    batch_size = pace.batch_limit(batch_size)
     full_batches = 0 if on_full_batch is not None else None
     while True:
         with transaction.atomic():
@@ -319,6 +362,8 @@ def send_due(
         outcome.add(done)
         if done.interrupted is not None:
             raise done.interrupted  # after the commit: what was sent is recorded
+        if done.paused_for:
+            return outcome, False  # the task wakes a sender when the pause ends
         if full_batches is not None:
             full_batches = full_batches + 1 if len(batch) == batch_size else None
             if full_batches == SHARE_AFTER_FULL_BATCHES:

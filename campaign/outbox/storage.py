@@ -89,13 +89,14 @@ def signature_emails_sent(*, signature_ids: list[int]) -> None:
     )
 
 
-def signature_email_postpone(*, signature_id: int, attempts: int) -> float:
-    """Put the email back in the outbox after its `attempts`-th failed try, a transient one;
-    return the delay in seconds.
+def signature_email_postpone(*, signature_id: int, attempts: int, delay: float | None = None) -> float:
+    """Put the email back in the outbox after its `attempts`-th failed try, a transient one,
+    due in `delay` seconds; return the delay.
 
-    Exponential backoff with full jitter, so a recovering SMTP server is not hit by a herd.
+    By default exponential backoff with full jitter, so a recovering SMTP server is not hit by a herd.
     """
-    delay = random.uniform(0.5, 1.0) * min(600.0, 5.0 * 2**attempts)
+    if delay is None:
+        delay = random.uniform(0.5, 1.0) * min(600.0, 5.0 * 2**attempts)
     Signature.objects.filter(pk=signature_id).update(
         email_due_at=timezone.now() + timedelta(seconds=delay), email_attempts=attempts
     )

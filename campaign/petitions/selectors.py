@@ -3,23 +3,17 @@
 import time
 
 from django.conf import settings
-from django.db import connection
 
 from .countries import country_name
 from .country_counts import CountryCounts, country_counts_read
 from .models import Petition, Signature, goal_next
 from .tokens import SignatureRef, signature_ref_filter
 
-# The reads behind every home page view, signature and count poll of a surge are written in
-# SQL: compiling them with the ORM costs several times the CPU of running them.
-_PETITION = Petition._meta.db_table
-# The title and text in every language (a column each, campaign/petitions/translation.py): a
-# page reads its language's, or English where that is empty, with no further query.
-_TEXT_COLUMNS = ", ".join(f"{field}_{code}" for field in ("title", "text") for code, _name in settings.LANGUAGES)
-_PETITION_COLUMNS = f"SELECT id, slug, title, text, {_TEXT_COLUMNS}, goal, goal_steps, signature_count, closes_at, closed_at FROM {_PETITION}"
-_FEATURED_SQL = f"{_PETITION_COLUMNS} ORDER BY is_featured DESC, created_at DESC LIMIT 1"
-_PUBLIC_SQL = f"{_PETITION_COLUMNS} WHERE slug = %s"
-_COUNT_SQL = f"SELECT signature_count, goal, goal_steps FROM {_PETITION} WHERE slug = %s"
+# What a page shows of a petition: the title and text in every language (a column each,
+# campaign/petitions/translation.py), read with the rest in one query.
+_PAGE_COLUMNS = ["slug", "goal", "goal_steps", "signature_count", "closes_at", "closed_at"] + [
+    f"{field}_{code}" for field in ("title", "text") for code, _name in settings.LANGUAGES
+]
 
 
 # What these reads return is kept in the process for PETITION_READ_CACHE_SECONDS (a second):
@@ -45,24 +39,24 @@ def _recently_read(key: tuple, read):
 
 
 def petition_featured() -> Petition | None:
-    return _recently_read(("featured",), lambda: next(iter(Petition.objects.raw(_FEATURED_SQL)), None))
+    return _recently_read(
+        ("featured",), lambda: Petition.objects.only(*_PAGE_COLUMNS).order_by("-is_featured", "-created_at").first()
+    )
 
 
 def petition_public(*, slug: str) -> Petition:
-    petition = _recently_read(("public", slug), lambda: next(iter(Petition.objects.raw(_PUBLIC_SQL, [slug])), None))
+    petition = _recently_read(("public", slug), lambda: Petition.objects.only(*_PAGE_COLUMNS).filter(slug=slug).first())
     if petition is None:
         raise Petition.DoesNotExist(f"No petition {slug!r}.")
     return petition
 
 
 def _count(slug: str) -> dict | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_COUNT_SQL, [slug])
-        row = cursor.fetchone()
-    if not row:
+    petition = Petition.objects.only("signature_count", "goal", "goal_steps").filter(slug=slug).first()
+    if petition is None:
         return None
-    goals = Petition(signature_count=row[0], goal=row[1], goal_steps=row[2]).goals
-    return {"signature_count": row[0], "goal": row[1], "next_goal": goal_next(goals, row[0])}
+    count = petition.signature_count
+    return {"signature_count": count, "goal": petition.goal, "next_goal": goal_next(petition.goals, count)}
 
 
 def petition_count(*, slug: str) -> dict | None:

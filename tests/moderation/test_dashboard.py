@@ -132,3 +132,23 @@ def test_odd_query_strings_get_a_page_never_a_server_error(client, administrator
     for name, params in odd:
         assert client.get(reverse(name), params).status_code == 200, (name, params)
     assert client.get(reverse("moderation:invalidation", args=[999999])).status_code == 404
+
+
+def test_the_dashboard_shows_the_email_backlog_its_oldest_email_and_whether_sending_is_paused(
+    client, moderator, petition
+):
+    from campaign.outbox import pace
+
+    pending = {"email_state": Signature.EmailState.PENDING, "email_due_at": timezone.now()}
+    signed_ago(SignatureFactory(petition=petition, **pending), minutes=90)
+    SignatureFactory(petition=petition, **pending)
+    SignatureFactory(petition=petition, email_state=Signature.EmailState.SENT)
+    client.force_login(moderator)
+
+    page = text(client.get(reverse("moderation:dashboard")))
+    assert "Emails waiting to be sent 2 " in page
+    assert "The oldest waits for a signature made 90 min ago." in page and "Sending is not paused." in page
+
+    pace.pause()  # the provider answered 421: every sender waits
+    page = text(client.get(reverse("moderation:dashboard")))
+    assert re.search(r"Sending is paused for \d+ s", page)

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +41,9 @@ class Inbox:
     def reset(self, *, refuse=0, reply="451 4.3.0 Try again later", rcpt_reply=None, mail_reply=None, stall=0):
         self.refuse, self.reply, self.rcpt_reply, self.mail_reply = refuse, reply, rcpt_reply, mail_reply
         self.stall = stall  # this many messages get no reply to DATA until the client gave up
+        self.down_until = 0.0  # until this time.monotonic(), every DATA gets `reply` (an outage)
+        self.accepted_at = []  # time.monotonic() of each message accepted
+        self.refused_at = []  # and of each refused while down
         self.unknown = set()  # addresses RCPT refuses with 550 (no such mailbox)
         self.attempts = 0
         self.received = []  # (envelope recipients, parsed message)
@@ -79,6 +83,10 @@ class Inbox:
         if self.refuse > 0:
             self.refuse -= 1
             return self.reply
+        if time.monotonic() < self.down_until:
+            self.refused_at.append(time.monotonic())
+            return self.reply
+        self.accepted_at.append(time.monotonic())
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.received.append((list(envelope.rcpt_tos), parsed))
         return "250 Message accepted for delivery"
@@ -122,8 +130,13 @@ def outbox_row(**fields) -> Signature:
 
 
 def make_due() -> None:
-    """The backoff has passed: postponed emails are due now."""
+    """The backoff has passed: postponed emails are due now, and the senders' pause after a
+    refusal is over as if the provider had taken mail since (tests/outbox/test_pace.py waits
+    pauses out for real)."""
+    from campaign.outbox import pace
+
     Signature.objects.filter(email_state=EmailState.PENDING).update(email_due_at=timezone.now())
+    cache.delete_many(pace._keys())
 
 
 def sent(result: dict) -> int:
@@ -444,17 +457,23 @@ def test_a_failed_send_logs_no_address_name_or_ip_address(smtp, refusal, outcome
         assert secret.lower() not in logged, f"{secret!r} appears in the logs"
 
 
-def test_a_refused_recipient_does_not_hold_back_the_rest_of_the_batch(smtp):
+def test_a_try_later_pauses_the_rest_of_the_batch_untried_and_each_goes_out_once_after(smtp):
     outbox_row(email="first@example.org")
-    smtp.reset(refuse=1)  # the first message's DATA gets a 451; the next ones are accepted
+    smtp.reset(refuse=1)  # the first message's DATA gets a 451: the provider is throttling us
     outbox_row(email="second@example.org")
     outbox_row(email="third@example.org")
 
     result = send_signature_emails()
 
-    assert result["sent"] == 2 and result["postponed"] == 1
-    assert len(smtp.received) == 2
-    assert Signature.objects.filter(email_state=EmailState.PENDING).count() == 1
+    assert result["sent"] == 0 and result["postponed"] == 3 and smtp.attempts == 1
+    assert list(Signature.objects.order_by("email").values_list("email_attempts", flat=True)) == [1, 0, 0]
+    make_due()
+    assert sent(send_signature_emails()) == 3
+    assert sorted(to for (to,), _message in smtp.received) == [
+        "first@example.org",
+        "second@example.org",
+        "third@example.org",
+    ]
 
 
 def test_a_message_the_server_stalls_on_waits_its_backoff_and_the_rest_go_out_on_a_fresh_connection(smtp):
@@ -599,6 +618,7 @@ def test_a_resend_after_a_failure_gets_a_fresh_set_of_tries(client, smtp, settin
     send_signature_emails()
     assert Signature.objects.get().email_state == EmailState.FAILED
 
+    make_due()  # later: the senders' pause after that refusal is over
     smtp.reset(refuse=1)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
