@@ -399,4 +399,5 @@ class About(Translated):
 
 
 # Defined beside its validation; imported here so Django finds it among content's models.
+from .deliveries import Delivery, Response  # noqa: E402, F401
 from .partners import PartnerOrigin  # noqa: E402, F401
