@@ -13,7 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Translated
+from .translated import Translated
 
 
 def delivery_document_path(delivery, filename: str) -> str:
