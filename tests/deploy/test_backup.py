@@ -41,7 +41,7 @@ def populate() -> None:
     SignatureFactory(petition=petition, email_state=EmailState.FAILED, email_attempts=5)
     SignatureFactory(petition=petition, state=State.SUSPICIOUS, suspicion=["ip"], email_state=EmailState.PENDING)
     SignatureFactory(petition=petition, state=State.REJECTED)
-    PetitionFactory(slug="closed-one", is_open=False)
+    PetitionFactory(slug="closed-one", closes_at=now - timedelta(days=1), closed_at=now - timedelta(days=1))
 
 
 def snapshot(url: str) -> dict:
@@ -50,7 +50,7 @@ def snapshot(url: str) -> dict:
         tables = [row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
         return {
             "public counts": conn.execute(
-                "SELECT slug, signature_count, count_updated_at, is_open FROM petitions_petition ORDER BY slug"
+                "SELECT slug, signature_count, count_updated_at, closed_at FROM petitions_petition ORDER BY slug"
             ).fetchall(),
             "signatures": conn.execute("SELECT * FROM petitions_signature ORDER BY id").fetchall(),
             "outbox": conn.execute(
@@ -100,9 +100,10 @@ def test_a_dump_restored_into_a_new_database_holds_the_same_petition(postgres, r
         conn.execute(
             "INSERT INTO petitions_signature (petition_id, name, email, email_canonical, email_domain, country,"
             " show_publicly, keep_updated, language, consent_version, state, suspicion, signed_at, counted,"
-            " email_state, email_requests, email_attempts, state_before_invalidation)"
+            " email_state, email_requests, email_attempts, state_before_invalidation, public_id, leave_name_off)"
             " SELECT id, 'New', 'new@example.org', 'new@example.org', 'example.org', 'KZ', false, false, 'en',"
-            " 'test', 'pending', '[]', now(), false, 'pending', 1, 0, '' FROM petitions_petition"
+            " 'test', 'pending', '[]', now(), false, 'pending', 1, 0, '', md5(random()::text), false"
+            " FROM petitions_petition"
             " WHERE slug = 'free-them'"
         )
 
