@@ -121,3 +121,22 @@ def test_a_failed_dump_leaves_no_file_that_looks_like_a_backup(tmp_path):
     )  # fmt: skip
     assert failed.returncode != 0
     assert list(Path(tmp_path).iterdir()) == []
+
+
+@pytest.mark.parametrize(("keep", "interval", "days"), [(14, 86400, 14), (3, 43200, 2)])
+def test_copies_of_the_database_are_deleted_after_14_days(client, postgres, settings, tmp_path, keep, interval, days):
+    """The privacy page's sentence on backups: the page says what the backup schedule keeps,
+    and scripts/backup.sh keeps no more than BACKUP_KEEP dumps."""
+    need(shutil.which("pg_dump") is not None, "the test needs pg_dump (apt-get install postgresql-client)")
+    settings.BACKUP_KEEP, settings.BACKUP_INTERVAL_SECONDS = keep, interval
+    page = client.get("/en/privacy/").content.decode()
+    assert f"Copies of the database kept to recover from a failure are deleted after {days} days" in page
+
+    older = [tmp_path / f"campaign-202001{n:02d}T000000Z.dump" for n in range(1, keep + 2)]
+    for path in older:
+        path.write_bytes(b"an older dump")
+    url = _database_url(postgres)
+    made = run("sh", "scripts/backup.sh", DATABASE_URL=url, BACKUP_DIR=str(tmp_path), BACKUP_KEEP=str(keep))
+    assert made.returncode == 0, made.stderr
+    left = sorted(path.name for path in tmp_path.iterdir())
+    assert len(left) == keep and Path(made.stdout.strip()).name in left
