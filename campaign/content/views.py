@@ -1,4 +1,5 @@
 import hashlib
+import math
 import time
 
 from django.conf import settings
@@ -152,6 +153,7 @@ def privacy(request):
         "unconfirmed_days": settings.PETITION_UNCONFIRMED_RETENTION_DAYS,
         "ip_days": settings.PETITION_IP_RETENTION_DAYS,
         "anonymise_months": settings.PETITION_ANONYMISE_AFTER_MONTHS,
+        "backup_days": math.ceil(settings.BACKUP_KEEP * settings.BACKUP_INTERVAL_SECONDS / 86400),
     }
     return render(request, "content/privacy.html", {"retention": retention})
 
