@@ -248,3 +248,23 @@ def test_deleting_a_delivery_deletes_its_document(client, seeded, organizer, dja
         response = client.post(reverse("admin:content_delivery_delete", args=[delivery.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not storage.exists(name)
+
+
+def test_on_the_timeline_a_delivery_takes_its_place_by_date(seeded, django_capture_on_commit_callbacks):
+    from campaign.content import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.content_row_save(
+            row=Delivery(recipient="The EU delegation", delivered_on="2022-01-20", signatures=500, is_published=True)
+        )
+    html = page("content:timeline")
+    dates = re.findall(r'<time datetime="(\d{4}-\d{2}-\d{2})"', html)
+    assert "2022-01-20" in dates and dates == sorted(dates)
+
+
+def test_organizers_and_administrators_may_record_deliveries_and_responses(db):
+    from django.contrib.auth.models import Group
+
+    for name in ("Organizer", "Administrator"):
+        granted = set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
+        assert {"add_delivery", "change_delivery", "delete_delivery", "add_response", "change_response"} <= granted
