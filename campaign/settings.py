@@ -289,6 +289,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var")
 MEDIA_URL = "/media/"
 CASE_PHOTO_MAX_BYTES = env.int("CASE_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 CASE_PHOTO_MAX_SIDE = 1200  # pixels, the longer side of the re-encoded photo
+DELIVERY_PDF_MAX_BYTES = env.int("DELIVERY_PDF_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Security ---------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # the sign form is a few hundred bytes

@@ -95,7 +95,12 @@ def demands(request):
 
 @require_safe
 def timeline(request):
-    return render(request, "content/timeline.html", {"campaign": _campaign_or_404()})
+    campaign = _campaign_or_404()
+    # Deliveries and responses take their place among the events, after those of the same day.
+    events = [(entry.date, 0, entry) for entry in campaign.timeline.all()]
+    events += [(row.date, 1, row) for row in reversed(selectors.deliveries_and_responses_published())]
+    events.sort(key=lambda event: event[:2])
+    return render(request, "content/timeline.html", {"campaign": campaign, "events": [e[2] for e in events]})
 
 
 @require_safe
@@ -119,6 +124,24 @@ def case_photo(request, pk, name):
         raise Http404
     try:
         return FileResponse(case.photo.open("rb"), content_type="image/jpeg")
+    except FileNotFoundError:
+        raise Http404 from None
+
+
+# Like a case's photo: served by the app, only while the delivery is published, briefly cached.
+@require_safe
+@cache_control(public=True, max_age=60)
+def delivery_document(request, pk, name):
+    delivery = selectors.delivery_document_published(pk=pk, name=name)
+    if delivery is None:
+        raise Http404
+    pdf = delivery.document_is_pdf
+    try:
+        return FileResponse(
+            delivery.document.open("rb"),
+            content_type="application/pdf" if pdf else "image/jpeg",
+            filename=name,
+        )
     except FileNotFoundError:
         raise Http404 from None
 
