@@ -2,7 +2,9 @@
 change the text without the code, or the code without the text, and one fails.
 docs/privacy-promises.md maps every sentence to the code that keeps it and the test that pins it."""
 
+import json
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,9 +13,9 @@ from django.core import mail
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from campaign.petitions.models import Signature
+from campaign.petitions.models import Invalidation, Signature
 from campaign.petitions.services import signature_counts_update
 from campaign.petitions.views import SENT_TO_COOKIE
 from tests.conftest import StaffClient
@@ -256,3 +258,37 @@ def test_the_notice_beside_the_form_says_what_the_privacy_page_and_the_code_do()
     assert f"We keep your IP address for {settings.PETITION_IP_RETENTION_DAYS} days to stop fraud" in notice
     assert "When we hand the petition over, the list holds names and countries, never emails" in notice
     assert "Every email we send has a link to change your choices, download your data or withdraw" in notice
+
+
+def test_we_delete_your_ip_address_after_30_days_from_an_invalidation_by_ip_too(
+    seeded, settings, django_capture_on_commit_callbacks
+):
+    """ "… and we delete it after 30 days." A moderator's invalidation by IP holds the IP of the
+    signatures it rejected: it goes with theirs, and reversing still restores them."""
+    from campaign.moderation import invalidations
+    from campaign.petitions.services import personal_data_purge
+
+    days = settings.PETITION_IP_RETENTION_DAYS
+    assert privacy_says(f"It is never shown or exported, and we delete it after {days} days.")
+    ip = "203.0.113.66"
+    bot = SignatureFactory(petition=seeded, confirmed=True, name="Bot Account", ip_address=ip)
+    moderator = staff_user(username="moderator")
+    preview = invalidations.invalidation_preview(petition=seeded, criteria={"ip": ip, "name_pattern": "Bot*"})
+    with django_capture_on_commit_callbacks(execute=True):
+        invalidation = invalidations.invalidation_create(
+            actor=moderator, petition=seeded, criteria=preview["criteria"], reason="bots", matched=preview["matched"]
+        )
+    assert Signature.objects.get(pk=bot.pk).state == Signature.State.REJECTED
+
+    personal_data_purge()  # the signature still holds its IP: so may the invalidation
+    assert Invalidation.objects.get(pk=invalidation.pk).criteria["ip"] == ip
+
+    Signature.objects.filter(pk=bot.pk).update(signed_at=timezone.now() - timedelta(days=days + 1))
+    personal_data_purge()
+    criteria = Invalidation.objects.get(pk=invalidation.pk).criteria
+    assert ip not in json.dumps(criteria) and criteria["scrubbed"] == ["ip"]
+    assert Signature.objects.get(pk=bot.pk).ip_address is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invalidations.invalidation_reverse(actor=moderator, invalidation_id=invalidation.pk)
+    assert Signature.objects.get(pk=bot.pk).state == Signature.State.CONFIRMED
