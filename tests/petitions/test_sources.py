@@ -257,3 +257,17 @@ def test_deleting_a_code_signatures_carry_is_refused(seeded, partner, client, dj
     sign_from(client, "/en/?source=partner-a", "kept@example.org", django_capture_on_commit_callbacks)
     with pytest.raises(ProtectedError):
         partner.delete()
+
+
+def test_the_page_you_came_from_is_never_recorded(seeded, partner, client, django_capture_on_commit_callbacks):
+    referrer = "https://partner.example/members/secret-page?who=aigerim"
+    html = client.get("/en/?source=partner-a", HTTP_REFERER=referrer).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            unescape(FORM_ACTION.search(html).group(1)),
+            {"name": "Aigerim Bekova", "email": "came@example.org", "country": "KZ", "source": "partner-a"},
+            HTTP_REFERER=referrer,
+        )
+    row = Signature.objects.filter(email="came@example.org").values().get()
+    assert not any("partner.example" in str(value) or "secret-page" in str(value) for value in row.values())
+    assert source_of("came@example.org") == "partner-a"
