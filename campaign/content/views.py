@@ -68,7 +68,12 @@ def _home_html(request, petition, state) -> str:
     key = "content:home:" + hashlib.sha256(repr((language, state)).encode()).hexdigest()
     html = cache.get(key)
     if html is None:
-        context = {"campaign": _campaign_or_404(), "petition": petition, "csrf_token": CSRF_HOLE}
+        context = {
+            "campaign": _campaign_or_404(),
+            "petition": petition,
+            "csrf_token": CSRF_HOLE,
+            "source_code": SOURCE_HOLE,  # the language switcher's `next` keeps the code too
+        }
         if petition:
             context["form"] = sign_form_for(request, petition, country="", source=SOURCE_HOLE)
             context["recent"] = petition_selectors.signatures_recent_public(petition=petition)
@@ -90,6 +95,7 @@ def home(request):
         )
     # A code is letters, digits, "-" and "_" only (source_code_clean): nothing to escape.
     source = source_code_clean(request.GET.get(SOURCE_PARAMETER))
+    html = html.replace(f"?{SOURCE_PARAMETER}={SOURCE_HOLE}", f"?{SOURCE_PARAMETER}={source}" if source else "")
     html = html.replace(f'value="{SOURCE_HOLE}"', f'value="{source}"', 1)
     return HttpResponse(html.replace(CSRF_HOLE, get_token(request)))
 

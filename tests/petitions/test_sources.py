@@ -271,3 +271,19 @@ def test_the_page_you_came_from_is_never_recorded(seeded, partner, client, djang
     row = Signature.objects.filter(email="came@example.org").values().get()
     assert not any("partner.example" in str(value) or "secret-page" in str(value) for value in row.values())
     assert source_of("came@example.org") == "partner-a"
+
+
+def test_changing_language_keeps_the_code_and_no_visitor_gets_anothers(seeded, partner, client):
+    next_input = re.compile(r'<input type="hidden" name="next" value="([^"]*)">')
+    html = client.get("/en/?source=partner-a").content.decode()
+    assert next_input.search(html).group(1) == "/en/?source=partner-a"
+    # The same cached page, for a visitor with no code and one with a bad one.
+    assert next_input.search(client.get("/en/").content.decode()).group(1) == "/en/"
+    assert next_input.search(client.get("/en/?source=<b>").content.decode()).group(1) == "/en/"
+    sign_page = client.get(f"/en/petitions/{seeded.slug}/?source=partner-a").content.decode()
+    assert next_input.search(sign_page).group(1) == f"/en/petitions/{seeded.slug}/?source=partner-a"
+
+    response = client.post(reverse("set_language"), {"language": "ru", "next": "/en/?source=partner-a"})
+    assert response.status_code == 302 and response["Location"] == "/ru/?source=partner-a"
+    html = client.get(response["Location"]).content.decode()
+    assert SOURCE_INPUT.search(html).group(1) == "partner-a"
