@@ -287,3 +287,22 @@ def test_changing_language_keeps_the_code_and_no_visitor_gets_anothers(seeded, p
     assert response.status_code == 302 and response["Location"] == "/ru/?source=partner-a"
     html = client.get(response["Location"]).content.decode()
     assert SOURCE_INPUT.search(html).group(1) == "partner-a"
+
+
+def test_an_organizer_creates_a_code_in_the_admin_and_a_malformed_one_is_refused(organizer_client):
+    add = reverse("admin:petitions_sourcecode_add")
+    assert organizer_client.get(add).status_code == 200
+    refused = organizer_client.post(add, {"code": "partner a", "label": "Partner A", "active": "on"})
+    assert refused.status_code == 200 and "Use 1 to 32 letters, digits" in refused.content.decode()
+    created = organizer_client.post(add, {"code": "partner-a", "label": "Partner A", "active": "on"})
+    assert created.status_code == 302
+    assert SourceCode.objects.get(code="partner-a").active
+
+
+def test_the_embed_page_warns_of_a_code_that_does_not_exist_yet(organizer_client, seeded, partner):
+    embed = reverse("admin:content_partnerorigin_embed")
+    missing = organizer_client.get(embed, {"source": "partner-z"}).content.decode()
+    assert "No active source code" in missing
+    assert "widget/?source=partner-z" in missing  # the snippet carries the partner's code
+    assert "No active source code" not in organizer_client.get(embed, {"source": "partner-a"}).content.decode()
+    assert organizer_client.get(embed, {"source": "partner-a\n"}).status_code == 400
