@@ -69,14 +69,23 @@ def test_what_we_collect_your_name_email_country_three_choices_language_notice_v
     assert privacy_says("The language you used the site in.")
     assert privacy_says("The version of this notice you were shown.")
     assert privacy_says("When you signed and when you confirmed your signature.")
+    assert privacy_says(
+        "If you opened the petition by a link carrying a partner's or a share button's code (“?source=…” in the"
+        " address), that code."
+    )
     client = Client()
     with translation.override("kk"):
         form = client.get(reverse("petitions:sign", kwargs={"slug": seeded.slug})).content.decode()
-    # The form asks for exactly these (besides a bot trap, the submit button and the language switcher).
+    # The form asks for exactly these (besides a bot trap, the submit button, the language switcher
+    # and the ?source= code the page was opened with).
     asked = set(re.findall(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"', form))
     asked -= {"csrfmiddlewaretoken", "website"}
     assert asked >= {"name", "email", "country", "show_publicly", "keep_updated", "leave_name_off"}
-    assert asked - {"name", "email", "country", "show_publicly", "keep_updated", "leave_name_off"} <= {"next", "sign"}
+    assert asked - {"name", "email", "country", "show_publicly", "keep_updated", "leave_name_off"} <= {
+        "next",
+        "sign",
+        "source",
+    }
     # The three choices are optional and start unticked.
     for choice in ("show_publicly", "keep_updated", "leave_name_off"):
         tag = re.search(rf'<input\b[^>]*name="{choice}"[^>]*>', form).group(0)
