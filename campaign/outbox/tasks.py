@@ -7,7 +7,7 @@ from celery import shared_task
 
 from campaign.dispatch import dispatcher
 
-from . import sending, storage, wake
+from . import sending, storage, update_sending, updates, wake
 
 logger = logging.getLogger(__name__)
 
@@ -55,4 +55,29 @@ def sweep_email_outbox() -> int:
     if overdue:
         logger.info("Outbox sweeper found %s overdue emails; waking a sender.", overdue)
         send_signature_emails.delay()
+    for update_id in updates.updates_sending_ids() if update_sending.update_deliveries_overdue() else []:
+        send_supporter_update.delay(update_id)
     return overdue
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+    name="campaign.petitions.tasks.send_supporter_update",
+)
+def send_supporter_update(update_id: int) -> dict:
+    """Queue the update's next recipients, send what is due, and hand the rest to a fresh task.
+
+    Idempotent: queueing skips who is queued already, and a delivery is locked for its
+    sender's transaction and written with its outcome; a repeat finds nothing to send twice."""
+    queued = updates.update_deliveries_queue(update_id=update_id)
+    outcome, more = update_sending.update_deliveries_send()
+    if queued or more:
+        send_supporter_update.delay(update_id)
+    elif outcome.paused_for or outcome.postponed:
+        send_supporter_update.apply_async((update_id,), countdown=max(outcome.paused_for, 5.0))
+    else:
+        updates.update_finish_if_done(update_id=update_id)
+    return {"queued": queued, "sent": outcome.sent, "failed": outcome.failed, "skipped": outcome.skipped}

@@ -1,0 +1,228 @@
+"""Sending updates to supporters: claim a batch of due deliveries, send it over one connection
+at the provider's pace, record each outcome once.
+
+A batch is one transaction holding its rows locked (FOR UPDATE SKIP LOCKED), as the signature
+outbox does (sending.py): a sender that dies rolls its batch back, and only what it sent in that
+transaction can go out again. Each recipient is checked again here: someone who unsubscribed,
+withdrew or was erased after the update was queued is skipped, never sent to.
+"""
+
+import logging
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext
+
+from campaign.petitions.models import SupporterUpdate, UpdateDelivery
+from campaign.petitions.tokens import manage_token_make, unsubscribe_token_make
+
+from . import pace
+from .emails import email_language, is_transient
+from .sending import provider_refused
+from .updates import still_wants_updates
+
+logger = logging.getLogger(__name__)
+
+Delivery = UpdateDelivery.State
+BATCH_SIZE = 100
+# Random per process, so nothing an organizer writes can be mistaken for one.
+_UNSUB, _MANAGE = (f"ph{secrets.token_hex(8)}{slot}" for slot in ("unsub", "manage"))
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def _render(update: SupporterUpdate, language: str, *, test: bool = False) -> _Rendered:
+    """The update in `language` (English where it has none), with placeholders for the links."""
+    with translation.override(language):
+        petition = update.petition
+        context = {
+            "language": language,
+            "petition": petition,
+            "petition_url": settings.SITE_URL + petition.get_absolute_url(),
+            "subject": update.subject,
+            "body": update.body,
+            "keep_updated": True,
+            "unsubscribe_url": _UNSUB,
+            "manage_url": _MANAGE,
+            "site_url": settings.SITE_URL,
+        }
+        subject = " ".join(update.subject.split())
+        if test:
+            subject = gettext("[Test] %(subject)s") % {"subject": subject}
+        text = render_to_string("petitions/email/update.txt", context)
+        html = render_to_string("petitions/email/update.html", context)
+    return _Rendered(subject=subject, text=text, html=html)
+
+
+def _link(name: str, token: str, language: str) -> str:
+    with translation.override(language):
+        return settings.SITE_URL + reverse(name, kwargs={"token": token})
+
+
+def update_message(
+    rendered: _Rendered, *, to: str, language: str, unsubscribe_url: str, manage_url: str
+) -> EmailMultiAlternatives:
+    def fill(text: str, quote) -> str:
+        return text.replace(_UNSUB, quote(unsubscribe_url)).replace(_MANAGE, quote(manage_url))
+
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=fill(rendered.text, str),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Content-Language": language,
+        },
+    )
+    message.attach_alternative(fill(rendered.html, escape), "text/html")
+    return message
+
+
+def update_preview(*, update: SupporterUpdate, language: str) -> _Rendered:
+    """What a supporter reading `language` gets (links shown as the petition's address)."""
+    rendered = _render(update, language)
+    url = settings.SITE_URL + update.petition.get_absolute_url()
+    return _Rendered(
+        subject=rendered.subject,
+        text=rendered.text.replace(_UNSUB, url).replace(_MANAGE, url),
+        html=rendered.html.replace(_UNSUB, url).replace(_MANAGE, url),
+    )
+
+
+def update_test_send(*, update: SupporterUpdate, to: str, language: str) -> None:
+    """Send the update to a staff member only, marked as a test; its links lead to the petition."""
+    rendered = _render(update, language, test=True)
+    url = settings.SITE_URL + update.petition.get_absolute_url()
+    update_message(rendered, to=to, language=language, unsubscribe_url=url, manage_url=url).send()
+
+
+def _claim(limit: int) -> list[UpdateDelivery]:
+    return list(
+        UpdateDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(state=Delivery.PENDING, due_at__lte=timezone.now())
+        .select_related("signature", "update", "update__petition")
+        .order_by("due_at", "pk")[:limit]
+    )
+
+
+def _record(ids: list[int], **fields) -> None:
+    if ids:
+        UpdateDelivery.objects.filter(pk__in=ids).update(**fields)
+
+
+@dataclass
+class UpdateOutcome:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    postponed: int = 0
+    paused_for: float = 0.0
+
+
+def _send_batch(connection, rows: list[UpdateDelivery], rendered: dict, outcome: UpdateOutcome) -> None:
+    sent, skipped = [], []
+    for index, row in enumerate(rows):
+        signature = row.signature
+        if not still_wants_updates(signature):
+            skipped.append(row.pk)
+            continue
+        if (left := pace.wait_turn()) if pace.interval() > 0 else 0:
+            _record([r.pk for r in rows[index:]], due_at=timezone.now() + timedelta(seconds=left))
+            outcome.postponed += len(rows) - index
+            outcome.paused_for = left
+            break
+        language = email_language(signature)
+        key = (row.update_id, language)
+        if key not in rendered:
+            rendered[key] = _render(row.update, language)
+        message = update_message(
+            rendered[key],
+            to=signature.email,
+            language=language,
+            unsubscribe_url=_link(
+                "petitions:unsubscribe", unsubscribe_token_make(public_id=signature.public_id), language
+            ),
+            manage_url=_link("petitions:manage", manage_token_make(public_id=signature.public_id), language),
+        )
+        try:
+            connection.open()  # False, and nothing done, while the connection is open
+            connection.send_messages([message])
+        except Exception as exc:  # noqa: BLE001 - the row goes back with its error; the batch goes on
+            connection.close()  # the next message gets a fresh session
+            if provider_refused(exc) or (not hasattr(exc, "smtp_code") and is_transient(exc)):
+                # The provider refused or is unreachable: every sender pauses, the rest wait untried.
+                _level, seconds = pace.pause()
+                _record([r.pk for r in rows[index + 1 :]], due_at=timezone.now() + timedelta(seconds=seconds))
+                outcome.postponed += len(rows) - index - 1
+                outcome.paused_for = seconds
+                _retry_or_fail(row, exc, outcome, delay=seconds)
+                break
+            _retry_or_fail(row, exc, outcome)
+            continue
+        sent.append(row.pk)
+    _record(sent, state=Delivery.SENT, sent_at=timezone.now())
+    _record(skipped, state=Delivery.SKIPPED)
+    outcome.sent += len(sent)
+    outcome.skipped += len(skipped)
+    if sent:
+        pace.recovered()
+
+
+def _retry_or_fail(row: UpdateDelivery, exc: BaseException, outcome: UpdateOutcome, delay: float | None = None) -> None:
+    attempts = row.attempts + 1
+    if is_transient(exc) and attempts < settings.PETITION_EMAIL_MAX_RETRIES:
+        if delay is None:
+            delay = random.uniform(0.5, 1.0) * min(600.0, 5.0 * 2**attempts)
+        _record([row.pk], attempts=attempts, due_at=timezone.now() + timedelta(seconds=delay))
+        outcome.postponed += 1
+        logger.warning("Update delivery %s failed (%s); retrying in %.0fs.", row.pk, type(exc).__name__, delay)
+        return
+    _record([row.pk], attempts=attempts, state=Delivery.FAILED)
+    outcome.failed += 1
+    logger.error("Update delivery %s failed for good (%s).", row.pk, type(exc).__name__)
+
+
+def update_deliveries_send(*, budget_seconds: float = 20.0, batch_size: int = BATCH_SIZE) -> tuple[UpdateOutcome, bool]:
+    """Send due update deliveries, batch by batch over one connection, until none are due or the
+    budget is spent. Returns what happened and whether more is due now."""
+    outcome, deadline, rendered = UpdateOutcome(), time.monotonic() + budget_seconds, {}
+    if left := pace.paused_for():
+        outcome.paused_for = left
+        return outcome, False
+    connection = mail.get_connection()
+    try:
+        while True:
+            with transaction.atomic():
+                rows = _claim(pace.batch_limit(batch_size))
+                if rows:
+                    _send_batch(connection, rows, rendered, outcome)
+            if not rows or outcome.paused_for:
+                return outcome, False
+            if time.monotonic() > deadline:
+                return outcome, True
+    finally:
+        connection.close()
+
+
+def update_deliveries_overdue() -> bool:
+    """Whether a delivery has been due for longer than the grace (its sender was lost)."""
+    overdue = timezone.now() - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS)
+    return UpdateDelivery.objects.filter(state=Delivery.PENDING, due_at__lte=overdue).exists()
