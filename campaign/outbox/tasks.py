@@ -55,7 +55,7 @@ def sweep_email_outbox() -> int:
     if overdue:
         logger.info("Outbox sweeper found %s overdue emails; waking a sender.", overdue)
         send_signature_emails.delay()
-    for update_id in updates.updates_sending_ids() if update_sending.update_deliveries_overdue() else []:
+    for update_id in updates.updates_stalled_ids():
         send_supporter_update.delay(update_id)
     return overdue
 
@@ -77,7 +77,9 @@ def send_supporter_update(update_id: int) -> dict:
     if queued or more:
         send_supporter_update.delay(update_id)
     elif outcome.paused_for or outcome.postponed:
-        send_supporter_update.apply_async((update_id,), countdown=max(outcome.paused_for, 5.0))
+        # In-process (no broker) a countdown is not waited for: the sweeper comes back instead.
+        if dispatcher().shares_work:
+            send_supporter_update.apply_async((update_id,), countdown=max(outcome.paused_for, 5.0))
     else:
         updates.update_finish_if_done(update_id=update_id)
     return {"queued": queued, "sent": outcome.sent, "failed": outcome.failed, "skipped": outcome.skipped}

@@ -220,9 +220,3 @@ def update_deliveries_send(*, budget_seconds: float = 20.0, batch_size: int = BA
                 return outcome, True
     finally:
         connection.close()
-
-
-def update_deliveries_overdue() -> bool:
-    """Whether a delivery has been due for longer than the grace (its sender was lost)."""
-    overdue = timezone.now() - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS)
-    return UpdateDelivery.objects.filter(state=Delivery.PENDING, due_at__lte=overdue).exists()

@@ -7,6 +7,8 @@ when it is sent (update_sending.py). Each (update, signature) pair has at most o
 (a unique constraint), so queueing again, after a crash or a repeated task, adds nothing twice.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -154,9 +156,16 @@ def update_finish_if_done(*, update_id: int) -> bool:
         return True
 
 
-def updates_sending_ids() -> list[int]:
-    """Updates still being sent: the sweeper wakes their task (a lost message, a dead worker)."""
-    return list(SupporterUpdate.objects.filter(state=UpdateState.SENDING).values_list("pk", flat=True))
+def updates_stalled_ids() -> list[int]:
+    """Updates being sent whose task seems lost (a broker outage, a dead worker): still queueing
+    well after they started, or with a delivery overdue. The sweeper wakes their task again."""
+    overdue = timezone.now() - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS)
+    stalled = Q(queued_all=False, started_at__lte=overdue) | Q(
+        deliveries__state=UpdateDelivery.State.PENDING, deliveries__due_at__lte=overdue
+    )
+    return list(
+        SupporterUpdate.objects.filter(stalled, state=UpdateState.SENDING).values_list("pk", flat=True).distinct()
+    )
 
 
 def update_progress(*, update: SupporterUpdate) -> dict:

@@ -4,13 +4,15 @@ An organizer writes the update in the admin and asks to send it; the task (run i
 the request commits) queues the recipients and sends them their emails in batches.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from campaign.outbox import pace, sending, update_sending, updates
-from campaign.outbox.tasks import send_supporter_update
+from campaign.outbox.tasks import send_supporter_update, sweep_email_outbox
 from campaign.petitions.models import AuditEntry, Signature, SupporterUpdate, UpdateDelivery
 from campaign.petitions.self_service import signature_withdraw
 from tests.factories import PetitionFactory, SignatureFactory, UserFactory
@@ -239,3 +241,17 @@ def test_a_moderator_cannot_send_an_update(client, smtp):
     supporter(update.petition)
     assert press(client, moderator, update, "send").status_code == 403
     assert smtp.received == []
+
+
+def test_the_sweeper_resumes_an_update_whose_task_was_lost(smtp, organizer, settings):
+    petition = PetitionFactory()
+    supporter(petition, email="late@example.org")
+    update = an_update(petition)
+    updates.update_send_request(update_id=update.pk, actor=organizer)  # the broker lost its task
+    assert sweep_email_outbox() == 0 and smtp.received == []  # not yet: it may still be on its way
+
+    SupporterUpdate.objects.filter(pk=update.pk).update(
+        started_at=timezone.now() - timedelta(seconds=settings.PETITION_OUTBOX_GRACE_SECONDS + 1)
+    )
+    sweep_email_outbox()
+    assert recipients(smtp) == ["late@example.org"]
