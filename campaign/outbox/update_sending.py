@@ -9,14 +9,20 @@ withdrew or was erased after the update was queued is skipped, never sent to.
 
 import logging
 import random
+import re
 import secrets
+import smtplib
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import formatdate, make_msgid
 
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,8 +34,8 @@ from campaign.petitions.models import SupporterUpdate, UpdateDelivery
 from campaign.petitions.tokens import manage_token_make, unsubscribe_token_make
 
 from . import pace
-from .emails import email_language, is_transient
-from .sending import provider_refused
+from .emails import email_language, is_connection_failure, is_transient, recipient_address
+from .sending import _sendmail, provider_refused
 from .updates import still_wants_updates
 
 logger = logging.getLogger(__name__)
@@ -37,7 +43,12 @@ logger = logging.getLogger(__name__)
 Delivery = UpdateDelivery.State
 BATCH_SIZE = 100
 # Random per process, so nothing an organizer writes can be mistaken for one.
-_UNSUB, _MANAGE = (f"ph{secrets.token_hex(8)}{slot}" for slot in ("unsub", "manage"))
+_TOKEN = secrets.token_hex(8)
+_UNSUB, _MANAGE, _TO, _DATE, _MSGID = (f"ph{_TOKEN}{slot}" for slot in ("unsub", "manage", "to", "date", "msgid"))
+_SLOTS = {p.encode(): p for p in (_UNSUB, _MANAGE, _TO, _DATE, _MSGID)}
+_SPLIT = re.compile(b"(" + b"|".join(re.escape(p) for p in _SLOTS) + b")")
+# Longer values could push a body line past what 8bit transfer allows (998 bytes).
+_MAX_VALUE_BYTES = 400
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,8 @@ class _Rendered:
     subject: str
     text: str
     html: str
+    # The whole message as bytes, cut where each recipient's values go (see _pieces).
+    pieces: tuple = ()
 
 
 def _render(update: SupporterUpdate, language: str, *, test: bool = False) -> _Rendered:
@@ -70,13 +83,30 @@ def _render(update: SupporterUpdate, language: str, *, test: bool = False) -> _R
     return _Rendered(subject=subject, text=text, html=html)
 
 
+def _pieces(rendered: _Rendered, language: str) -> tuple:
+    """The message rendered once, MIME and all, as bytes literals and the placeholders where a
+    recipient's values go: a surge of updates pays for templates and MIME once per language."""
+    message = update_message(
+        rendered,
+        to=f"{_TO}@example.invalid",
+        language=language,
+        unsubscribe_url=_UNSUB,
+        manage_url=_MANAGE,
+        headers={"Date": _DATE, "Message-ID": _MSGID},
+    )
+    data = message.message().as_bytes(linesep="\r\n").replace(f"{_TO}@example.invalid".encode(), _TO.encode())
+    if b"Content-Transfer-Encoding: quoted-printable" in data or b"Content-Transfer-Encoding: base64" in data:
+        return ()  # encoded lines could cut a placeholder: every message is rendered in full
+    return tuple(_SLOTS.get(part, part) for part in _SPLIT.split(data) if part)
+
+
 def _link(name: str, token: str, language: str) -> str:
     with translation.override(language):
         return settings.SITE_URL + reverse(name, kwargs={"token": token})
 
 
 def update_message(
-    rendered: _Rendered, *, to: str, language: str, unsubscribe_url: str, manage_url: str
+    rendered: _Rendered, *, to: str, language: str, unsubscribe_url: str, manage_url: str, headers: dict | None = None
 ) -> EmailMultiAlternatives:
     def fill(text: str, quote) -> str:
         return text.replace(_UNSUB, quote(unsubscribe_url)).replace(_MANAGE, quote(manage_url))
@@ -90,6 +120,7 @@ def update_message(
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Content-Language": language,
+            **(headers or {}),
         },
     )
     message.attach_alternative(fill(rendered.html, escape), "text/html")
@@ -112,6 +143,33 @@ def update_test_send(*, update: SupporterUpdate, to: str, language: str) -> None
     rendered = _render(update, language, test=True)
     url = settings.SITE_URL + update.petition.get_absolute_url()
     update_message(rendered, to=to, language=language, unsubscribe_url=url, manage_url=url).send()
+
+
+def _deliver(connection, rendered: _Rendered, signature, language: str) -> None:
+    """Send the update to this supporter, over the open connection; raises what the server said."""
+    unsubscribe_url = _link("petitions:unsubscribe", unsubscribe_token_make(public_id=signature.public_id), language)
+    manage_url = _link("petitions:manage", manage_token_make(public_id=signature.public_id), language)
+    if isinstance(connection, SMTPBackend) and rendered.pieces:
+        to_addr = recipient_address(signature.email, settings.DEFAULT_CHARSET)
+        values = {
+            _TO: to_addr,
+            _DATE: formatdate(localtime=settings.EMAIL_USE_LOCALTIME),
+            _MSGID: make_msgid(domain=DNS_NAME),
+            _UNSUB: unsubscribe_url,
+            _MANAGE: manage_url,
+        }
+        encoded = {slot: value.encode() for slot, value in values.items()}
+        # Links are URL-safe (the HTML part needs no escaping) and short; anything else: in full.
+        if all(len(v) <= _MAX_VALUE_BYTES and b"\r" not in v and b"\n" not in v for v in encoded.values()) and (
+            escape(unsubscribe_url) == unsubscribe_url and escape(manage_url) == manage_url
+        ):
+            data = b"".join(encoded[piece] if isinstance(piece, str) else piece for piece in rendered.pieces)
+            _sendmail(connection.connection, sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8"), to_addr, data)
+            return
+    message = update_message(
+        rendered, to=signature.email, language=language, unsubscribe_url=unsubscribe_url, manage_url=manage_url
+    )
+    connection.send_messages([message])
 
 
 def _claim(limit: int) -> list[UpdateDelivery]:
@@ -152,21 +210,14 @@ def _send_batch(connection, rows: list[UpdateDelivery], rendered: dict, outcome:
         language = email_language(signature)
         key = (row.update_id, language)
         if key not in rendered:
-            rendered[key] = _render(row.update, language)
-        message = update_message(
-            rendered[key],
-            to=signature.email,
-            language=language,
-            unsubscribe_url=_link(
-                "petitions:unsubscribe", unsubscribe_token_make(public_id=signature.public_id), language
-            ),
-            manage_url=_link("petitions:manage", manage_token_make(public_id=signature.public_id), language),
-        )
+            once = _render(row.update, language)
+            rendered[key] = _Rendered(once.subject, once.text, once.html, _pieces(once, language))
         try:
             connection.open()  # False, and nothing done, while the connection is open
-            connection.send_messages([message])
+            _deliver(connection, rendered[key], signature, language)
         except Exception as exc:  # noqa: BLE001 - the row goes back with its error; the batch goes on
-            connection.close()  # the next message gets a fresh session
+            if is_connection_failure(exc) or not isinstance(exc, smtplib.SMTPException):
+                connection.close()  # the next message gets a fresh session
             if provider_refused(exc) or (not hasattr(exc, "smtp_code") and is_transient(exc)):
                 # The provider refused or is unreachable: every sender pauses, the rest wait untried.
                 _level, seconds = pace.pause()

@@ -255,3 +255,16 @@ def test_the_sweeper_resumes_an_update_whose_task_was_lost(smtp, organizer, sett
     )
     sweep_email_outbox()
     assert recipients(smtp) == ["late@example.org"]
+
+
+def test_a_long_paragraph_arrives_whole(smtp, organizer):
+    """A line too long for 8bit transfer is encoded: the message is then rendered in full."""
+    petition = PetitionFactory()
+    supporter(petition, email="long@example.org", language="ru")
+    paragraph = "Сегодня мы передали петицию. " * 60
+    update = SupporterUpdate.objects.create(petition=petition, subject_en="News", body_en="x", body_ru=paragraph)
+    updates.update_send_request(update_id=update.pk, actor=organizer)
+    send_supporter_update(update.pk)
+    ((_rcpt, message),) = smtp.received
+    assert paragraph.strip() in message.get_body(("plain",)).get_content()
+    assert "/ru/petitions/unsubscribe/" in str(message["List-Unsubscribe"])
