@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formatdate, make_msgid
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import mail
@@ -25,7 +26,6 @@ from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
@@ -34,7 +34,7 @@ from campaign.petitions.models import SupporterUpdate, UpdateDelivery
 from campaign.petitions.tokens import manage_token_make, unsubscribe_token_make
 
 from . import pace
-from .emails import email_language, is_connection_failure, is_transient, recipient_address
+from .emails import _link, email_language, is_connection_failure, is_transient, recipient_address
 from .sending import _sendmail, provider_refused
 from .updates import still_wants_updates
 
@@ -100,9 +100,9 @@ def _pieces(rendered: _Rendered, language: str) -> tuple:
     return tuple(_SLOTS.get(part, part) for part in _SPLIT.split(data) if part)
 
 
-def _link(name: str, token: str, language: str) -> str:
-    with translation.override(language):
-        return settings.SITE_URL + reverse(name, kwargs={"token": token})
+@lru_cache(maxsize=8)
+def _from_addr(from_email: str) -> str:
+    return sanitize_address(from_email, "utf-8")  # a full header parse: once, not per email
 
 
 def update_message(
@@ -164,7 +164,7 @@ def _deliver(connection, rendered: _Rendered, signature, language: str) -> None:
             escape(unsubscribe_url) == unsubscribe_url and escape(manage_url) == manage_url
         ):
             data = b"".join(encoded[piece] if isinstance(piece, str) else piece for piece in rendered.pieces)
-            _sendmail(connection.connection, sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8"), to_addr, data)
+            _sendmail(connection.connection, _from_addr(settings.DEFAULT_FROM_EMAIL), to_addr, data)
             return
     message = update_message(
         rendered, to=signature.email, language=language, unsubscribe_url=unsubscribe_url, manage_url=manage_url

@@ -168,6 +168,10 @@ def updates_stalled_ids() -> list[int]:
     )
 
 
+def updates_sending_ids() -> list[int]:
+    return list(SupporterUpdate.objects.filter(state=UpdateState.SENDING).values_list("pk", flat=True))
+
+
 def update_progress(*, update: SupporterUpdate) -> dict:
     """What the update's admin page shows: how many are queued, sent, failed, skipped (no longer
     wanted it at send time), and how many who got it have unsubscribed since."""
