@@ -24,7 +24,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -36,6 +36,7 @@ from campaign.petitions.tokens import manage_token_make, unsubscribe_token_make
 from . import pace
 from .emails import _link, email_language, is_connection_failure, is_transient, recipient_address
 from .sending import _sendmail, provider_refused
+from .storage import CLAIM_IDLE_LIMIT
 from .updates import still_wants_updates
 
 logger = logging.getLogger(__name__)
@@ -173,11 +174,26 @@ def _deliver(connection, rendered: _Rendered, signature, language: str) -> None:
 
 
 def _claim(limit: int) -> list[UpdateDelivery]:
+    """Lock up to `limit` due deliveries for the caller's transaction (see storage.py's claim).
+
+    Ordered by the outbox index alone, which PostgreSQL walks in order and stops after `limit`
+    rows; a second sort key would make it read and sort every row queued at the same moment."""
+    connection = connections[router.db_for_write(UpdateDelivery)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Right after queueing, before autovacuum analysed the new rows, the planner may
+            # otherwise read, join and sort the whole outbox for a batch.
+            cursor.execute(
+                "SELECT set_config('idle_in_transaction_session_timeout', %s, true),"
+                " set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true),"
+                " set_config('enable_sort', 'off', true)",
+                [CLAIM_IDLE_LIMIT],
+            )
     return list(
         UpdateDelivery.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(state=Delivery.PENDING, due_at__lte=timezone.now())
         .select_related("signature", "update", "update__petition")
-        .order_by("due_at", "pk")[:limit]
+        .order_by("due_at")[:limit]
     )
 
 
