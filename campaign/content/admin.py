@@ -13,8 +13,20 @@ from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInl
 from campaign.petitions.models import Petition
 
 from . import qr, seed, services, translations
-from .forms import CaseAdminForm, PartnerOriginForm
-from .models import About, Campaign, Case, Demand, PartnerOrigin, Quote, Source, TimelineEntry, Update
+from .forms import CaseAdminForm, DeliveryAdminForm, PartnerOriginForm
+from .models import (
+    About,
+    Campaign,
+    Case,
+    Delivery,
+    Demand,
+    PartnerOrigin,
+    Quote,
+    Response,
+    Source,
+    TimelineEntry,
+    Update,
+)
 
 LANGUAGE_NAMES = {"ru": "Russian", "kk": "Kazakh"}
 STATUS_TEXT = {translations.MISSING: "missing", translations.OUTDATED: "outdated", translations.CURRENT: "translated"}
@@ -225,6 +237,42 @@ class CaseAdmin(ContentAdmin):
 
     def delete_queryset(self, request, queryset):
         services.cases_delete(cases=queryset)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ContentAdmin):
+    """Each delivery of the petition: to whom, when, how many signatures, and the document sent
+    (a photo, re-encoded without metadata, or a PDF). Shown on the home page and the timeline
+    once published; the document is served only while it is."""
+
+    form = DeliveryAdminForm
+    actions = []
+    list_display = ["recipient", "delivered_on", "signatures", "is_published"]
+    list_filter = ["is_published"]
+    date_hierarchy = "delivered_on"
+
+    def save_model(self, request, obj, form, change):
+        services.delivery_save(
+            delivery=obj,
+            translated_languages=languages_edited(form),
+            replaced_document=form.initial.get("document") if "document" in form.changed_data else None,
+        )
+
+    def delete_model(self, request, obj):
+        services.deliveries_delete(deliveries=Delivery.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.deliveries_delete(deliveries=queryset)
+
+
+@admin.register(Response)
+class ResponseAdmin(ContentAdmin):
+    """A target's response: who, when, and its text or a link to it. Shown once published."""
+
+    actions = []
+    list_display = ["responder", "responded_on", "is_published"]
+    list_filter = ["is_published"]
+    date_hierarchy = "responded_on"
 
 
 @admin.register(About)

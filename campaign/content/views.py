@@ -1,4 +1,5 @@
 import hashlib
+import math
 import time
 
 from django.conf import settings
@@ -94,7 +95,12 @@ def demands(request):
 
 @require_safe
 def timeline(request):
-    return render(request, "content/timeline.html", {"campaign": _campaign_or_404()})
+    campaign = _campaign_or_404()
+    # Deliveries and responses take their place among the events, after those of the same day.
+    events = [(entry.date, 0, entry) for entry in campaign.timeline.all()]
+    events += [(row.date, 1, row) for row in reversed(selectors.deliveries_and_responses_published())]
+    events.sort(key=lambda event: event[:2])
+    return render(request, "content/timeline.html", {"campaign": campaign, "events": [e[2] for e in events]})
 
 
 @require_safe
@@ -122,6 +128,24 @@ def case_photo(request, pk, name):
         raise Http404 from None
 
 
+# Like a case's photo: served by the app, only while the delivery is published, briefly cached.
+@require_safe
+@cache_control(public=True, max_age=60)
+def delivery_document(request, pk, name):
+    delivery = selectors.delivery_document_published(pk=pk, name=name)
+    if delivery is None:
+        raise Http404
+    pdf = delivery.document_is_pdf
+    try:
+        return FileResponse(
+            delivery.document.open("rb"),
+            content_type="application/pdf" if pdf else "image/jpeg",
+            filename=name,
+        )
+    except FileNotFoundError:
+        raise Http404 from None
+
+
 @require_safe
 def privacy(request):
     # The page's promises are worded from the settings the code that keeps them reads.
@@ -129,6 +153,7 @@ def privacy(request):
         "unconfirmed_days": settings.PETITION_UNCONFIRMED_RETENTION_DAYS,
         "ip_days": settings.PETITION_IP_RETENTION_DAYS,
         "anonymise_months": settings.PETITION_ANONYMISE_AFTER_MONTHS,
+        "backup_days": math.ceil(settings.BACKUP_KEEP * settings.BACKUP_INTERVAL_SECONDS / 86400),
     }
     return render(request, "content/privacy.html", {"retention": retention})
 
