@@ -268,3 +268,15 @@ def test_a_long_paragraph_arrives_whole(smtp, organizer):
     ((_rcpt, message),) = smtp.received
     assert paragraph.strip() in message.get_body(("plain",)).get_content()
     assert "/ru/petitions/unsubscribe/" in str(message["List-Unsubscribe"])
+
+
+def test_the_audit_log_says_in_words_who_sent_which_update(client, smtp, organizer, django_capture_on_commit_callbacks):
+    update = an_update(PetitionFactory())
+    supporter(update.petition)
+    with django_capture_on_commit_callbacks(execute=True):
+        press(client, organizer, update, "send")
+    client.force_login(UserFactory(groups=["Administrator"]))
+    page = client.get(reverse("admin:petitions_auditentry_changelist")).content.decode()
+    assert "started sending an update to supporters" in page
+    assert "finished sending an update to supporters" in page
+    assert f"Update to supporters #{update.pk}" in page
