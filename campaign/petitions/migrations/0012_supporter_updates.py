@@ -42,7 +42,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("petitions", "0010_goal_steps"),
+        ("petitions", "0011_signature_source"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
