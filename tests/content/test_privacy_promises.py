@@ -103,9 +103,12 @@ def test_what_we_collect_your_name_email_country_three_choices_language_notice_v
 
 
 def test_your_ip_address_is_never_shown(seeded):
-    """ "Your IP address. We use it only to check for abuse. It is never shown or exported …"
+    """ "Your IP address. We use it only to check for abuse: moderators can see it, but it is never
+    shown publicly or exported …"
     (exports: tests/exports/test_contents.py::test_no_export_ever_carries_ip_addresses_or_tokens)."""
-    assert privacy_says("Your IP address. We use it only to check for abuse. It is never shown or exported")
+    assert privacy_says(
+        "Your IP address. We use it only to check for abuse: moderators can see it, but it is never shown publicly or exported"
+    )
     SignatureFactory(petition=seeded, confirmed=True, show_publicly=True, ip_address="203.0.113.77")
     signature_counts_update()
     for page in public_pages(seeded):
@@ -278,7 +281,7 @@ def test_we_delete_your_ip_address_after_30_days_from_an_invalidation_by_ip_too(
     from campaign.petitions.services import personal_data_purge
 
     days = settings.PETITION_IP_RETENTION_DAYS
-    assert privacy_says(f"It is never shown or exported, and we delete it after {days} days.")
+    assert privacy_says(f"it is never shown publicly or exported, and we delete it after {days} days.")
     ip = "203.0.113.66"
     bot = SignatureFactory(petition=seeded, confirmed=True, name="Bot Account", ip_address=ip)
     moderator = staff_user(username="moderator")
@@ -301,3 +304,28 @@ def test_we_delete_your_ip_address_after_30_days_from_an_invalidation_by_ip_too(
     with django_capture_on_commit_callbacks(execute=True):
         invalidations.invalidation_reverse(actor=moderator, invalidation_id=invalidation.pk)
     assert Signature.objects.get(pk=bot.pk).state == Signature.State.CONFIRMED
+
+
+def test_administrators_who_run_the_site_can_see_and_export_all_of_it(seeded):
+    """ "Administrators, who are campaign staff and run the site, can see and export all of it." The
+    page names every role that reaches a signer's details: here the one that reaches all of them."""
+    from tests.factories import UserFactory
+
+    assert privacy_says("Administrators, who are campaign staff and run the site, can see and export all of it")
+    quiet = SignatureFactory(petition=seeded, confirmed=True, keep_updated=False, email="quiet.admin@example.org")
+    administrator = StaffClient()
+    administrator.force_login(UserFactory(groups=["Administrator"]))
+    page = administrator.get(reverse("admin:petitions_signature_change", args=[quiet.pk]))
+    assert page.status_code == 200 and "quiet.admin@example.org" in page.content.decode()
+
+
+def test_moderators_can_see_your_ip_address_to_check_for_abuse(seeded):
+    """ "We use it only to check for abuse: moderators can see it …" """
+    from tests.factories import UserFactory
+
+    assert privacy_says("We use it only to check for abuse: moderators can see it")
+    signature = SignatureFactory(petition=seeded, ip_address="203.0.113.88")
+    moderator = StaffClient()
+    moderator.force_login(UserFactory(groups=["Moderator"]))
+    page = moderator.get(reverse("admin:petitions_signature_change", args=[signature.pk]))
+    assert page.status_code == 200 and "203.0.113.88" in page.content.decode()
