@@ -6,7 +6,8 @@ and the batch's emails are due again, although some went out; and until the send
 its next query, another sender may have claimed the same rows. So each email is reserved here
 (SET NX) before it is sent and marked sent as soon as the provider took it; a sender that finds
 an email marked sent records it without sending, and one that finds it reserved leaves it for
-later. Keys carry the row's due time: an email queued again (a resend) is a new email.
+later. Keys carry the row's request count: an email asked for again (a resend) is a new email,
+while one put back for later (a backoff, a release) keeps its key.
 
 The cache is Redis in production. While it is unreachable, emails are sent without this record,
 as before: only a database failure at the same time can then send one twice.
@@ -25,7 +26,7 @@ SENT_SECONDS = 6 * 3600
 
 
 def _key(signature) -> str:
-    return f"outbox:email:{signature.pk}:{signature.email_due_at.timestamp():.6f}"
+    return f"outbox:email:{signature.pk}:{signature.email_requests}"
 
 
 class Ledger:

@@ -326,6 +326,7 @@ def _send_batch(signatures: list, deadline: float = float("inf"), ledger: Ledger
             continue
         failures_in_a_row = 0
         if not delivered:
+            ledger.release(signature)
             storage.signature_email_nothing_to_send(signature_id=signature.pk)
             outcome.nothing_to_send += 1
             continue
