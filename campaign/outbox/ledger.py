@@ -4,17 +4,21 @@ A batch's outcomes are written in its transaction (storage.py): when the sender'
 connection dies mid-batch (a PostgreSQL restart, a killed backend), the transaction rolls back
 and the batch's emails are due again, although some went out; and until the sender notices, at
 its next query, another sender may have claimed the same rows. So each email is reserved here
-(SET NX) before it is sent and marked sent as soon as the provider took it; a sender that finds
-an email marked sent records it without sending, and one that finds it reserved leaves it for
-later. Keys carry the row's request count: an email asked for again (a resend) is a new email,
-while one put back for later (a backoff, a release) keeps its key.
+(SET NX) before it is sent and marked sent once the provider took it, in the same round trip as
+the next reservation; a sender that finds an email marked sent records it without sending, and
+one that finds it reserved leaves it for later. Keys carry the row's request count: an email
+asked for again (a resend) is a new email, one put back for later (a backoff) keeps its key.
 
 The cache is Redis in production. While it is unreachable, emails are sent without this record,
 as before: only a database failure at the same time can then send one twice.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 SENDING = "sending"
 SENT = "sent"
@@ -26,44 +30,74 @@ SENT_SECONDS = 6 * 3600
 
 
 def _key(signature) -> str:
-    return f"outbox:email:{signature.pk}:{signature.email_requests}"
+    return cache.make_and_validate_key(f"outbox:email:{signature.pk}:{signature.email_requests}")
 
 
 class Ledger:
-    """One batch's use of the record. After the first sign that the cache is unreachable it is
-    not asked again in this batch (each try would cost a connection attempt)."""
+    """One batch's use of the record. On Redis, one round trip per email: the previous email's
+    mark and this one's reservation are pipelined. After the first sign that the cache is
+    unreachable it is not asked again in this batch (each try would cost a connection attempt)."""
 
     def __init__(self) -> None:
         self.available = True
         self.sending_seconds = max(SENDING_MIN_SECONDS, 2 * (getattr(settings, "EMAIL_TIMEOUT", None) or 10))
+        self.unmarked = []  # keys of emails accepted but not yet marked sent
+        get_client = getattr(getattr(cache, "_cache", None), "get_client", None)
+        self.redis = get_client(write=True) if get_client is not None else None  # None: the in-process cache
+
+    def _run(self, commands) -> list | None:
+        """Run (method, args, kwargs) commands in one round trip: their replies, or None if unreachable."""
+        if not self.available:
+            return None
+        try:
+            if self.redis is None:
+                return [getattr(cache, method)(*args, **kwargs) for method, args, kwargs in commands]
+            pipe = self.redis.pipeline(transaction=False)
+            for method, args, kwargs in commands:
+                getattr(pipe, method)(*args, **kwargs)
+            return pipe.execute()
+        except Exception:  # noqa: BLE001 - the record is a second line; sending goes on without it
+            logger.warning("Cache unavailable: emails in this batch are sent without the outbox ledger.")
+            self.available = False
+            return None
+
+    def _marks(self) -> list:
+        marks, self.unmarked = self.unmarked, []
+        if self.redis is None:
+            return [("set", (key, SENT, SENT_SECONDS), {}) for key in marks]
+        return [("set", (key, SENT), {"ex": SENT_SECONDS}) for key in marks]
 
     def reserve(self, signature) -> str | None:
         """Reserve this email for this sender: None if it is ours to send (or the record is
         unavailable), else SENT (it went out already) or SENDING (another sender has it)."""
-        if not self.available:
-            return None
         key = _key(signature)
-        if cache.add(key, SENDING, self.sending_seconds):
+        if self.redis is None:
+            reserve = [("add", (key, SENDING, self.sending_seconds), {}), ("get", (key,), {})]
+        else:
+            reserve = [("set", (key, SENDING), {"nx": True, "ex": self.sending_seconds}), ("get", (key,), {})]
+        replies = self._run([*self._marks(), *reserve])
+        if replies is None or replies[-2]:
             return None
-        # Not added: it is someone else's, or the cache is down (add answers False then).
-        state = cache.get(key)
-        if state in (SENT, SENDING):
-            return state
-        # Nothing there: the cache is down (or, rarely, the reservation expired in between).
-        self.available = False
-        return None
+        state = replies[-1].decode() if isinstance(replies[-1], bytes) else replies[-1]
+        return state if state in (SENT, SENDING) else None
 
     def sent(self, signature) -> None:
-        """The provider accepted it: no sender may send it again, whatever becomes of the batch."""
+        """The provider accepted it: marked with the next reservation, or when the batch ends."""
         if self.available:
-            cache.set(_key(signature), SENT, SENT_SECONDS)
+            self.unmarked.append(_key(signature))
 
     def release(self, signature) -> None:
         """It did not go out: another try may send it."""
-        if self.available:
-            cache.delete(_key(signature))
+        self._run([*self._marks(), ("delete", (_key(signature),), {})])
+
+    def settle(self) -> None:
+        """The batch ended without its outcomes committed: mark what went out."""
+        if self.unmarked:
+            self._run(self._marks())
 
     def forget(self, signatures) -> None:
         """The batch's outcomes are committed: its marks are no longer needed."""
-        if self.available and signatures:
-            cache.delete_many([_key(signature) for signature in signatures])
+        self.unmarked = []
+        keys = [_key(signature) for signature in signatures]
+        if keys:
+            self._run([("delete", tuple(keys), {})] if self.redis is not None else [("delete_many", (keys,), {})])

@@ -362,9 +362,13 @@ def send_due(
     full_batches = 0 if on_full_batch is not None else None
     while True:
         ledger = Ledger()
-        with transaction.atomic():
-            batch = storage.signature_emails_claim(limit=batch_size)
-            done = _send_batch(batch, deadline + BATCH_GRACE_SECONDS, ledger) if batch else None
+        try:
+            with transaction.atomic():
+                batch = storage.signature_emails_claim(limit=batch_size)
+                done = _send_batch(batch, deadline + BATCH_GRACE_SECONDS, ledger) if batch else None
+        except BaseException:
+            ledger.settle()  # rolled back (a lost connection): what went out must not go out again
+            raise
         if batch:
             ledger.forget(batch)  # committed: the rows say what happened
         if not batch:
