@@ -289,6 +289,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var")
 MEDIA_URL = "/media/"
 CASE_PHOTO_MAX_BYTES = env.int("CASE_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 CASE_PHOTO_MAX_SIDE = 1200  # pixels, the longer side of the re-encoded photo
+DELIVERY_PDF_MAX_BYTES = env.int("DELIVERY_PDF_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Security ---------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # the sign form is a few hundred bytes
@@ -379,6 +380,10 @@ PETITION_UNCONFIRMED_RETENTION_DAYS = 30
 PETITION_IP_RETENTION_DAYS = 30
 # Every signature of a petition is anonymised this many months after it closes.
 PETITION_ANONYMISE_AFTER_MONTHS = env.int("PETITION_ANONYMISE_AFTER_MONTHS", default=6)
+# Backups (scripts/backup.sh, compose's backup service): one every BACKUP_INTERVAL_SECONDS, the
+# newest BACKUP_KEEP kept. The privacy page says how long a deletion lives on in them.
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+BACKUP_INTERVAL_SECONDS = env.int("BACKUP_INTERVAL_SECONDS", default=86400)
 # Exports: beyond this many rows the export page writes the file in a background task
 # (the page's streaming response stays well inside gunicorn's 60 s worker timeout).
 PETITION_EXPORT_ASYNC_THRESHOLD = env.int("PETITION_EXPORT_ASYNC_THRESHOLD", default=50000)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from campaign.content.views import case_photo, healthz, language_choose
+from campaign.content.views import case_photo, delivery_document, healthz, language_choose
 from campaign.content.widget import widget
 from campaign.petitions.views import count, countries_json
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("petitions/<slug:slug>/countries.json", countries_json, name="petition_countries"),
     # Uploaded photos, served by the app (never as static files) only while their case is published.
     path("media/cases/<int:pk>/<str:name>", case_photo, name="case_photo"),
+    path("media/deliveries/<int:pk>/<str:name>", delivery_document, name="delivery_document"),
     # Staff pages outside the admin's own URLs come first: the admin claims everything under staff/.
     path("staff/moderation/", include("campaign.moderation.urls")),
     path("staff/exports/", include("campaign.exports.urls")),

@@ -10,11 +10,24 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 
-from campaign.petitions.models import Petition
+from campaign.petitions.models import Petition, SourceCode
+from campaign.petitions.sources import source_code_clean
 
 from . import qr, seed, services, translations
-from .forms import CaseAdminForm, PartnerOriginForm
-from .models import About, Campaign, Case, Demand, PartnerOrigin, Quote, Source, TimelineEntry, Update
+from .forms import CaseAdminForm, DeliveryAdminForm, PartnerOriginForm
+from .models import (
+    About,
+    Campaign,
+    Case,
+    Delivery,
+    Demand,
+    PartnerOrigin,
+    Quote,
+    Response,
+    Source,
+    TimelineEntry,
+    Update,
+)
 
 LANGUAGE_NAMES = {"ru": "Russian", "kk": "Kazakh"}
 STATUS_TEXT = {translations.MISSING: "missing", translations.OUTDATED: "outdated", translations.CURRENT: "translated"}
@@ -227,6 +240,42 @@ class CaseAdmin(ContentAdmin):
         services.cases_delete(cases=queryset)
 
 
+@admin.register(Delivery)
+class DeliveryAdmin(ContentAdmin):
+    """Each delivery of the petition: to whom, when, how many signatures, and the document sent
+    (a photo, re-encoded without metadata, or a PDF). Shown on the home page and the timeline
+    once published; the document is served only while it is."""
+
+    form = DeliveryAdminForm
+    actions = []
+    list_display = ["recipient", "delivered_on", "signatures", "is_published"]
+    list_filter = ["is_published"]
+    date_hierarchy = "delivered_on"
+
+    def save_model(self, request, obj, form, change):
+        services.delivery_save(
+            delivery=obj,
+            translated_languages=languages_edited(form),
+            replaced_document=form.initial.get("document") if "document" in form.changed_data else None,
+        )
+
+    def delete_model(self, request, obj):
+        services.deliveries_delete(deliveries=Delivery.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.deliveries_delete(deliveries=queryset)
+
+
+@admin.register(Response)
+class ResponseAdmin(ContentAdmin):
+    """A target's response: who, when, and its text or a link to it. Shown once published."""
+
+    actions = []
+    list_display = ["responder", "responded_on", "is_published"]
+    list_filter = ["is_published"]
+    date_hierarchy = "responded_on"
+
+
 @admin.register(About)
 class AboutAdmin(ContentAdmin):
     """One page: who runs the campaign and how to reach them; empty parts are not shown."""
@@ -258,7 +307,8 @@ class PartnerOriginAdmin(admin.ModelAdmin):
 
     def _source_or_none(self, request) -> str | None:
         source = request.GET.get("source", "")
-        return source if source == "" or qr.SOURCE_CODE.match(source) else None
+        clean = source_code_clean(source)
+        return clean if clean or source == "" else None
 
     def embed_view(self, request):
         if not self.has_view_permission(request):
@@ -273,6 +323,7 @@ class PartnerOriginAdmin(admin.ModelAdmin):
                     title = petition.title
                 qr_url = reverse("admin:content_partnerorigin_qr", args=[petition.slug, code, "svg"])
                 query = f"?source={source}" if source else ""
+                widget += query  # the widget's button then carries the partner's code
                 languages.append(
                     {
                         "code": code,
@@ -296,6 +347,8 @@ class PartnerOriginAdmin(admin.ModelAdmin):
             "origins": list(PartnerOrigin.objects.values_list("origin", flat=True)),
             "source": request.GET.get("source", ""),
             "source_invalid": source is None,
+            # Signatures carry only codes created (and active) under Petitions → Source codes.
+            "source_unknown": bool(source) and not SourceCode.objects.filter(code=source, active=True).exists(),
         }
         return TemplateResponse(
             request, "admin/content/partnerorigin/embed.html", context, status=400 if source is None else 200

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from .models import Case, PartnerOrigin
+from .documents import document_clean
+from .models import Case, Delivery, PartnerOrigin
 from .partners import origin_normalize
 from .photos import photo_reencode
 
@@ -27,6 +28,18 @@ class CaseAdminForm(forms.ModelForm):
         if photo and "photo" in self.changed_data and hasattr(photo, "size"):
             return photo_reencode(photo)
         return photo
+
+
+class DeliveryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Delivery
+        fields = ["recipient", "delivered_on", "signatures", "note", "document", "document_alt", "is_published"]
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document and "document" in self.changed_data and hasattr(document, "size"):
+            return document_clean(document)
+        return document
 
 
 class PartnerOriginForm(forms.ModelForm):

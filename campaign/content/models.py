@@ -14,26 +14,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .translated import Translated
+
 SEED_DIGEST_HELP = _("Hash of the values the seed last wrote; set by the seed, not by editors.")
 
 
 def _seed_digest_field():
     return models.CharField(_("seeded version"), max_length=64, blank=True, editable=False, help_text=SEED_DIGEST_HELP)
-
-
-class Translated(models.Model):
-    """A row whose text has a column per language (campaign/content/translation.py), and, per
-    translated language, the hash of the English text its translation was made from (a
-    translation is "outdated" once the English no longer hashes to it) and whether a native
-    speaker has reviewed it. Seeded translations start unreviewed. See translations.py."""
-
-    translated_from_ru = models.CharField(max_length=64, blank=True, editable=False)
-    translated_from_kk = models.CharField(max_length=64, blank=True, editable=False)
-    reviewed_ru = models.BooleanField(_("Russian reviewed by a native speaker"), default=False)
-    reviewed_kk = models.BooleanField(_("Kazakh reviewed by a native speaker"), default=False)
-
-    class Meta:
-        abstract = True
 
 
 class Source(Translated):
@@ -399,4 +386,5 @@ class About(Translated):
 
 
 # Defined beside its validation; imported here so Django finds it among content's models.
+from .deliveries import Delivery, Response  # noqa: E402, F401
 from .partners import PartnerOrigin  # noqa: E402, F401

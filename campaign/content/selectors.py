@@ -6,7 +6,19 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
 
-from .models import About, Campaign, Case, Demand, PartnerOrigin, Quote, Source, TimelineEntry, Update
+from .models import (
+    About,
+    Campaign,
+    Case,
+    Delivery,
+    Demand,
+    PartnerOrigin,
+    Quote,
+    Response,
+    Source,
+    TimelineEntry,
+    Update,
+)
 from .services import CONTENT_VERSION_KEY
 
 
@@ -39,6 +51,21 @@ def case_photo_published(*, pk: int, name: str) -> Case | None:
     if case is None or case.photo.name.rpartition("/")[2] != name:
         return None
     return case
+
+
+def deliveries_and_responses_published() -> list:
+    """Published deliveries and responses together, newest first (a delivery before the
+    response of the same day)."""
+    rows = [*Delivery.objects.filter(is_published=True), *Response.objects.filter(is_published=True)]
+    return sorted(rows, key=lambda row: (row.date, isinstance(row, Delivery), row.pk), reverse=True)
+
+
+def delivery_document_published(*, pk: int, name: str) -> Delivery | None:
+    """The delivery whose published document this is; None for an unpublished one or any other name."""
+    delivery = Delivery.objects.filter(pk=pk, is_published=True).exclude(document="").first()
+    if delivery is None or delivery.document.name.rpartition("/")[2] != name:
+        return None
+    return delivery
 
 
 def about() -> About | None:

@@ -59,3 +59,18 @@ def cases_delete(*, cases: models.QuerySet) -> None:
     content_rows_delete(rows=cases)
     for photo in photos:
         transaction.on_commit(lambda photo=photo: photo.storage.delete(photo.name))
+
+
+def delivery_save(*, delivery, translated_languages: Iterable[str] = (), replaced_document=None) -> None:
+    """Save a delivery; `replaced_document`: the file the new one replaces, deleted once this commits."""
+    content_row_save(row=delivery, translated_languages=translated_languages)
+    if replaced_document:
+        transaction.on_commit(lambda: replaced_document.storage.delete(replaced_document.name))
+
+
+def deliveries_delete(*, deliveries: models.QuerySet) -> None:
+    """Delete deliveries and, once that commits, their documents."""
+    documents = [delivery.document for delivery in deliveries if delivery.document]
+    content_rows_delete(rows=deliveries)
+    for document in documents:
+        transaction.on_commit(lambda document=document: document.storage.delete(document.name))

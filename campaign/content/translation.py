@@ -10,7 +10,7 @@ the publisher gives a title in that language; `description` says in each languag
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import About, Campaign, Case, Demand, Quote, Source, TimelineEntry, Update
+from .models import About, Campaign, Case, Delivery, Demand, Quote, Response, Source, TimelineEntry, Update
 
 
 @register(Source)
@@ -51,3 +51,13 @@ class CaseText(TranslationOptions):
 @register(About)
 class AboutText(TranslationOptions):
     fields = ("run_by",)
+
+
+@register(Delivery)
+class DeliveryText(TranslationOptions):
+    fields = ("recipient", "note", "document_alt")
+
+
+@register(Response)
+class ResponseText(TranslationOptions):
+    fields = ("responder", "text")

@@ -15,7 +15,7 @@ from django.conf import settings
 from modeltranslation.translator import translator
 
 # The languages the English content is translated into; each has a digest and a reviewed flag
-# on every translated row (models.Translated).
+# on every translated row (translated.Translated).
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 MISSING, OUTDATED, CURRENT = "missing", "outdated", "current"
 

@@ -1,4 +1,5 @@
 import hashlib
+import math
 import time
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
 from campaign.petitions import selectors as petition_selectors
+from campaign.petitions.sources import SOURCE_PARAMETER, source_code_clean
 from campaign.petitions.views import country_from_language, sign_form_for
 
 from . import selectors
@@ -35,9 +37,11 @@ def _campaign_or_404():
 # Every committed change to the content (an organizer's save in the admin, the seed) gives
 # it a new version (content.services.content_changed), which is part of the state: the next
 # view after that, within the second a process keeps the version, renders the page afresh.
-# The count and the recent signers show whenever the counter moves the count.
+# The count and the recent signers show whenever the counter moves the count. The sign form's
+# `?source=` code is put in per request too, so a partner's link never splits the cache.
 HOME_CACHE_SECONDS = 60
 CSRF_HOLE = "csrf-token-rendered-per-request-3f9c1e"
+SOURCE_HOLE = "source-code-rendered-per-request-8d41a7"
 NO_COUNTRY = '<option value="" selected>'
 _pages: dict[str, tuple] = {}  # language -> (content and petition state, expires at, html); bounded by LANGUAGES
 
@@ -64,9 +68,14 @@ def _home_html(request, petition, state) -> str:
     key = "content:home:" + hashlib.sha256(repr((language, state)).encode()).hexdigest()
     html = cache.get(key)
     if html is None:
-        context = {"campaign": _campaign_or_404(), "petition": petition, "csrf_token": CSRF_HOLE}
+        context = {
+            "campaign": _campaign_or_404(),
+            "petition": petition,
+            "csrf_token": CSRF_HOLE,
+            "source_code": SOURCE_HOLE,  # the language switcher's `next` keeps the code too
+        }
         if petition:
-            context["form"] = sign_form_for(request, petition, country="")
+            context["form"] = sign_form_for(request, petition, country="", source=SOURCE_HOLE)
             context["recent"] = petition_selectors.signatures_recent_public(petition=petition)
         html = render_to_string("content/home.html", context, request)
         cache.set(key, html, HOME_CACHE_SECONDS)
@@ -84,6 +93,10 @@ def home(request):
         html = html.replace(NO_COUNTRY, '<option value="">', 1).replace(
             option, f'<option value="{country}" selected>', 1
         )
+    # A code is letters, digits, "-" and "_" only (source_code_clean): nothing to escape.
+    source = source_code_clean(request.GET.get(SOURCE_PARAMETER))
+    html = html.replace(f"?{SOURCE_PARAMETER}={SOURCE_HOLE}", f"?{SOURCE_PARAMETER}={source}" if source else "")
+    html = html.replace(f'value="{SOURCE_HOLE}"', f'value="{source}"', 1)
     return HttpResponse(html.replace(CSRF_HOLE, get_token(request)))
 
 
@@ -94,7 +107,12 @@ def demands(request):
 
 @require_safe
 def timeline(request):
-    return render(request, "content/timeline.html", {"campaign": _campaign_or_404()})
+    campaign = _campaign_or_404()
+    # Deliveries and responses take their place among the events, after those of the same day.
+    events = [(entry.date, 0, entry) for entry in campaign.timeline.all()]
+    events += [(row.date, 1, row) for row in reversed(selectors.deliveries_and_responses_published())]
+    events.sort(key=lambda event: event[:2])
+    return render(request, "content/timeline.html", {"campaign": campaign, "events": [e[2] for e in events]})
 
 
 @require_safe
@@ -122,6 +140,24 @@ def case_photo(request, pk, name):
         raise Http404 from None
 
 
+# Like a case's photo: served by the app, only while the delivery is published, briefly cached.
+@require_safe
+@cache_control(public=True, max_age=60)
+def delivery_document(request, pk, name):
+    delivery = selectors.delivery_document_published(pk=pk, name=name)
+    if delivery is None:
+        raise Http404
+    pdf = delivery.document_is_pdf
+    try:
+        return FileResponse(
+            delivery.document.open("rb"),
+            content_type="application/pdf" if pdf else "image/jpeg",
+            filename=name,
+        )
+    except FileNotFoundError:
+        raise Http404 from None
+
+
 @require_safe
 def privacy(request):
     # The page's promises are worded from the settings the code that keeps them reads.
@@ -129,6 +165,7 @@ def privacy(request):
         "unconfirmed_days": settings.PETITION_UNCONFIRMED_RETENTION_DAYS,
         "ip_days": settings.PETITION_IP_RETENTION_DAYS,
         "anonymise_months": settings.PETITION_ANONYMISE_AFTER_MONTHS,
+        "backup_days": math.ceil(settings.BACKUP_KEEP * settings.BACKUP_INTERVAL_SECONDS / 86400),
     }
     return render(request, "content/privacy.html", {"retention": retention})
 

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -107,6 +108,35 @@ class Petition(models.Model):
         return min(100, round(100 * self.signature_count / goal)) if goal else 100
 
 
+# What `?source=` may carry: short, printable on a poster, nothing to escape in a URL or HTML.
+SOURCE_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+
+
+class SourceCode(models.Model):
+    """A code organizers give a partner or a channel, for links to the petition (`?source=CODE`),
+    so the dashboard can tell how many signers each brought. Reported only in aggregate."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(SOURCE_CODE_PATTERN, _("Use 1 to 32 letters, digits, “-” or “_”, e.g. partner-a."))],
+        help_text=_("Put in links as ?source=CODE. 1 to 32 letters, digits, “-” or “_”."),
+    )
+    label = models.CharField(_("who or what it is for"), max_length=200, blank=True)
+    # An inactive code is ignored on new signatures; those already made keep it in the figures.
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("source code")
+        verbose_name_plural = _("source codes")
+
+    def __str__(self):
+        return self.code
+
+
 def public_id_new() -> str:
     return secrets.token_hex(16)
 
@@ -172,6 +202,17 @@ class Signature(models.Model):
     email_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     email_due_at = models.DateTimeField(_("email due"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    # Which partner's or channel's link the signer came by (?source=), never the referrer. No
+    # index: only the dashboard's and the report's per-petition aggregates read it.
+    source = models.ForeignKey(
+        SourceCode,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+        verbose_name=_("came by the link of"),
+        db_index=False,
+    )
     invalidation = models.ForeignKey(
         "Invalidation",
         on_delete=models.SET_NULL,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from campaign.dispatch import dispatcher
 from campaign.outbox import wake as outbox_wake
 
-from . import abuse
+from . import abuse, sources
 from .models import Petition, Signature
 
 logger = logging.getLogger(__name__)
@@ -171,8 +171,11 @@ def signature_create(
     language: str = "en",
     ip_address: str | None = None,
     honeypot: bool = False,
+    source_code: str = "",
 ) -> None:
     """Record a signature, or for an address that already signed, send it another email.
+    `source_code` is the `?source=` of the link signed by: kept if it names an active source,
+    ignored otherwise (a repeat signer keeps the source of their first signature).
 
     Returns nothing on purpose: the caller must answer a repeat signer exactly as a new one.
     """
@@ -197,6 +200,7 @@ def signature_create(
         state=State.SUSPICIOUS if reasons else State.PENDING,
         suspicion=reasons,
         email_due_at=timezone.now(),
+        source=sources.source_active(code=source_code) if source_code else None,
     )
     inserted = _insert_unless_signed(signature)
     if inserted:

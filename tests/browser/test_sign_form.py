@@ -155,9 +155,9 @@ def test_keyboard_alone_signs_with_every_stop_visibly_focused(site, browse, live
     form_starts = len(stops) - 1
 
     page.keyboard.type("Aigerim Bekova")
-    # Email; country (typing picks from the list); the first box (space ticks it); the second box
-    # left alone; the privacy link; the button.
-    for typed in ["aigerim.keys@example.org", "Kazakhstan", " ", None, None, None]:
+    # Email; country (typing picks from the list); the first box (space ticks it); the other two
+    # boxes left alone; the privacy link; the button.
+    for typed in ["aigerim.keys@example.org", "Kazakhstan", " ", None, None, None, None]:
         tab_to_next()
         if typed:
             page.keyboard.type(typed)
@@ -170,6 +170,7 @@ def test_keyboard_alone_signs_with_every_stop_visibly_focused(site, browse, live
         "id_country",
         "id_show_publicly",
         "id_keep_updated",
+        "id_leave_name_off",
         "How we protect your data",
         "submit-id-sign",
     ]

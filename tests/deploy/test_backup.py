@@ -41,7 +41,7 @@ def populate() -> None:
     SignatureFactory(petition=petition, email_state=EmailState.FAILED, email_attempts=5)
     SignatureFactory(petition=petition, state=State.SUSPICIOUS, suspicion=["ip"], email_state=EmailState.PENDING)
     SignatureFactory(petition=petition, state=State.REJECTED)
-    PetitionFactory(slug="closed-one", is_open=False)
+    PetitionFactory(slug="closed-one", closes_at=now - timedelta(days=1), closed_at=now - timedelta(days=1))
 
 
 def snapshot(url: str) -> dict:
@@ -50,7 +50,7 @@ def snapshot(url: str) -> dict:
         tables = [row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
         return {
             "public counts": conn.execute(
-                "SELECT slug, signature_count, count_updated_at, is_open FROM petitions_petition ORDER BY slug"
+                "SELECT slug, signature_count, count_updated_at, closed_at FROM petitions_petition ORDER BY slug"
             ).fetchall(),
             "signatures": conn.execute("SELECT * FROM petitions_signature ORDER BY id").fetchall(),
             "outbox": conn.execute(
@@ -100,9 +100,10 @@ def test_a_dump_restored_into_a_new_database_holds_the_same_petition(postgres, r
         conn.execute(
             "INSERT INTO petitions_signature (petition_id, name, email, email_canonical, email_domain, country,"
             " show_publicly, keep_updated, language, consent_version, state, suspicion, signed_at, counted,"
-            " email_state, email_requests, email_attempts, state_before_invalidation)"
+            " email_state, email_requests, email_attempts, state_before_invalidation, public_id, leave_name_off)"
             " SELECT id, 'New', 'new@example.org', 'new@example.org', 'example.org', 'KZ', false, false, 'en',"
-            " 'test', 'pending', '[]', now(), false, 'pending', 1, 0, '' FROM petitions_petition"
+            " 'test', 'pending', '[]', now(), false, 'pending', 1, 0, '', md5(random()::text), false"
+            " FROM petitions_petition"
             " WHERE slug = 'free-them'"
         )
 
@@ -120,3 +121,22 @@ def test_a_failed_dump_leaves_no_file_that_looks_like_a_backup(tmp_path):
     )  # fmt: skip
     assert failed.returncode != 0
     assert list(Path(tmp_path).iterdir()) == []
+
+
+@pytest.mark.parametrize(("keep", "interval", "days"), [(14, 86400, 14), (3, 43200, 2)])
+def test_copies_of_the_database_are_deleted_after_14_days(client, postgres, settings, tmp_path, keep, interval, days):
+    """The privacy page's sentence on backups: the page says what the backup schedule keeps,
+    and scripts/backup.sh keeps no more than BACKUP_KEEP dumps."""
+    need(shutil.which("pg_dump") is not None, "the test needs pg_dump (apt-get install postgresql-client)")
+    settings.BACKUP_KEEP, settings.BACKUP_INTERVAL_SECONDS = keep, interval
+    page = client.get("/en/privacy/").content.decode()
+    assert f"Copies of the database kept to recover from a failure are deleted after {days} days" in page
+
+    older = [tmp_path / f"campaign-202001{n:02d}T000000Z.dump" for n in range(1, keep + 2)]
+    for path in older:
+        path.write_bytes(b"an older dump")
+    url = _database_url(postgres)
+    made = run("sh", "scripts/backup.sh", DATABASE_URL=url, BACKUP_DIR=str(tmp_path), BACKUP_KEEP=str(keep))
+    assert made.returncode == 0, made.stderr
+    left = sorted(path.name for path in tmp_path.iterdir())
+    assert len(left) == keep and Path(made.stdout.strip()).name in left
