@@ -52,6 +52,7 @@ class Context:
     email_bound: int  # seconds the worker gets to drain them
     backlog: int  # emails waiting when the provider recovers (backlog scenario)
     backlog_rate: float  # the provider's configured rate for it, messages per second
+    updates: int  # opted-in supporters an update goes to (update scenario)
     rounds: int  # alternating rounds for the signing ratio and the scale comparison
     round_seconds: int
 
@@ -69,6 +70,7 @@ def main(argv=None):
         "--keep-db", action="store_true", help="keep the database afterwards (for --reuse-db and profiling)"
     )
     parser.add_argument("--backlog", type=int, help="emails in the backlog scenario (default 100,000, quick 10,000)")
+    parser.add_argument("--updates", type=int, help="supporters in the update scenario (default 100,000, quick 20,000)")
     parser.add_argument("--backlog-rate", type=float, default=500.0, help="the provider's rate there (messages/s)")
     parser.add_argument("--output", default=str(RESULTS / "latest.json"))
     parser.add_argument(
@@ -85,6 +87,7 @@ def main(argv=None):
         email_bound=60 if args.quick else 180,
         backlog=args.backlog or (10_000 if args.quick else 100_000),
         backlog_rate=args.backlog_rate,
+        updates=args.updates or (20_000 if args.quick else 100_000),
         rounds=rounds,
         round_seconds=round_seconds,
     )

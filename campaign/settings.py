@@ -408,3 +408,5 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+# An update to supporters sent to more than this many people needs an Administrator's approval first.
+UPDATE_APPROVAL_THRESHOLD = env.int("UPDATE_APPROVAL_THRESHOLD", default=1000)

@@ -9,11 +9,13 @@ from bench.scenarios.pages import scenario_pages
 from bench.scenarios.retention import scenario_retention
 from bench.scenarios.scale import scenario_scale
 from bench.scenarios.signing import scenario_signing
+from bench.scenarios.update import scenario_update
 
 SCENARIOS = {
     "signing": scenario_signing,
     "email": scenario_email,
     "backlog": scenario_backlog,
+    "update": scenario_update,
     "pages": scenario_pages,
     "scale": scenario_scale,
     "export": scenario_export,

@@ -63,10 +63,10 @@ def outbox_fill(count, tag):
         """
         INSERT INTO petitions_signature (petition_id, name, email, email_canonical, email_domain, country,
             show_publicly, keep_updated, language, consent_version, state, suspicion, signed_at, counted,
-            email_state, email_requests, email_attempts, email_due_at, state_before_invalidation)
+            email_state, email_requests, email_attempts, email_due_at, state_before_invalidation, public_id, leave_name_off)
         SELECT p.id, 'Bench Mail', %(tag)s || '.' || g || '@d' || (g %% 997) || '.bench.example',
             %(tag)s || '.' || g || '@d' || (g %% 997) || '.bench.example', 'd' || (g %% 997) || '.bench.example',
-            'KZ', false, true, 'en', 'bench', 'pending', '[]', now(), false, 'pending', 1, 0, now(), ''
+            'KZ', false, true, 'en', 'bench', 'pending', '[]', now(), false, 'pending', 1, 0, now(), '', md5(%(tag)s || g), false
         FROM generate_series(1, %(count)s) g, (SELECT id FROM petitions_petition WHERE slug = %(slug)s) p
         """,
         {"tag": tag, "count": count, "slug": SLUG},

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 
-from campaign.petitions.models import Petition
+from campaign.petitions.models import Petition, SourceCode
+from campaign.petitions.sources import source_code_clean
 
 from . import qr, seed, services, translations
 from .forms import CaseAdminForm, DeliveryAdminForm, PartnerOriginForm
@@ -306,7 +307,8 @@ class PartnerOriginAdmin(admin.ModelAdmin):
 
     def _source_or_none(self, request) -> str | None:
         source = request.GET.get("source", "")
-        return source if source == "" or qr.SOURCE_CODE.match(source) else None
+        clean = source_code_clean(source)
+        return clean if clean or source == "" else None
 
     def embed_view(self, request):
         if not self.has_view_permission(request):
@@ -321,6 +323,7 @@ class PartnerOriginAdmin(admin.ModelAdmin):
                     title = petition.title
                 qr_url = reverse("admin:content_partnerorigin_qr", args=[petition.slug, code, "svg"])
                 query = f"?source={source}" if source else ""
+                widget += query  # the widget's button then carries the partner's code
                 languages.append(
                     {
                         "code": code,
@@ -344,6 +347,8 @@ class PartnerOriginAdmin(admin.ModelAdmin):
             "origins": list(PartnerOrigin.objects.values_list("origin", flat=True)),
             "source": request.GET.get("source", ""),
             "source_invalid": source is None,
+            # Signatures carry only codes created (and active) under Petitions → Source codes.
+            "source_unknown": bool(source) and not SourceCode.objects.filter(code=source, active=True).exists(),
         }
         return TemplateResponse(
             request, "admin/content/partnerorigin/embed.html", context, status=400 if source is None else 200

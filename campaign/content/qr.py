@@ -2,7 +2,6 @@
 on our server by segno (pure Python), so no third-party service ever sees who prints what."""
 
 import io
-import re
 from urllib.parse import urlencode
 
 import segno
@@ -10,15 +9,13 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-# What `?source=` may carry: short, printable on a poster, nothing to escape in a URL.
-SOURCE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 # Medium error correction survives a crease or a smudge and keeps the code small.
 ERROR_CORRECTION = "m"
 
 
 def petition_link(*, slug: str, language: str, source: str = "") -> str:
     """The petition's address in `language`, on our origin, with `?source=` when given (a code
-    matching SOURCE_CODE; the caller checks it)."""
+    passing petitions.sources.source_code_clean; the caller checks it)."""
     with translation.override(language):
         path = reverse("petitions:sign", kwargs={"slug": slug})
     query = "?" + urlencode({"source": source}) if source else ""

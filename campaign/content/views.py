@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
 from campaign.petitions import selectors as petition_selectors
+from campaign.petitions.sources import SOURCE_PARAMETER, source_code_clean
 from campaign.petitions.views import country_from_language, sign_form_for
 
 from . import selectors
@@ -36,9 +37,11 @@ def _campaign_or_404():
 # Every committed change to the content (an organizer's save in the admin, the seed) gives
 # it a new version (content.services.content_changed), which is part of the state: the next
 # view after that, within the second a process keeps the version, renders the page afresh.
-# The count and the recent signers show whenever the counter moves the count.
+# The count and the recent signers show whenever the counter moves the count. The sign form's
+# `?source=` code is put in per request too, so a partner's link never splits the cache.
 HOME_CACHE_SECONDS = 60
 CSRF_HOLE = "csrf-token-rendered-per-request-3f9c1e"
+SOURCE_HOLE = "source-code-rendered-per-request-8d41a7"
 NO_COUNTRY = '<option value="" selected>'
 _pages: dict[str, tuple] = {}  # language -> (content and petition state, expires at, html); bounded by LANGUAGES
 
@@ -65,9 +68,14 @@ def _home_html(request, petition, state) -> str:
     key = "content:home:" + hashlib.sha256(repr((language, state)).encode()).hexdigest()
     html = cache.get(key)
     if html is None:
-        context = {"campaign": _campaign_or_404(), "petition": petition, "csrf_token": CSRF_HOLE}
+        context = {
+            "campaign": _campaign_or_404(),
+            "petition": petition,
+            "csrf_token": CSRF_HOLE,
+            "source_code": SOURCE_HOLE,  # the language switcher's `next` keeps the code too
+        }
         if petition:
-            context["form"] = sign_form_for(request, petition, country="")
+            context["form"] = sign_form_for(request, petition, country="", source=SOURCE_HOLE)
             context["recent"] = petition_selectors.signatures_recent_public(petition=petition)
         html = render_to_string("content/home.html", context, request)
         cache.set(key, html, HOME_CACHE_SECONDS)
@@ -85,6 +93,10 @@ def home(request):
         html = html.replace(NO_COUNTRY, '<option value="">', 1).replace(
             option, f'<option value="{country}" selected>', 1
         )
+    # A code is letters, digits, "-" and "_" only (source_code_clean): nothing to escape.
+    source = source_code_clean(request.GET.get(SOURCE_PARAMETER))
+    html = html.replace(f"?{SOURCE_PARAMETER}={SOURCE_HOLE}", f"?{SOURCE_PARAMETER}={source}" if source else "")
+    html = html.replace(f'value="{SOURCE_HOLE}"', f'value="{source}"', 1)
     return HttpResponse(html.replace(CSRF_HOLE, get_token(request)))
 
 

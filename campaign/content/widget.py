@@ -14,12 +14,16 @@ from django.views.decorators.http import require_safe
 
 from campaign.petitions import selectors as petition_selectors
 from campaign.petitions.models import Petition
+from campaign.petitions.sources import CHANNEL_CODES, SOURCE_PARAMETER, source_code_clean
 
 from . import selectors
 
 # Cached like count.json: 15 s in browsers and proxies, and the page's HTML kept in each
-# process per language and state of the petition, so a surge renders no template.
+# process per language and state of the petition, so a surge renders no template. The button's
+# `?source=` (the partner's code the widget was embedded with, else the widget's own) is put in
+# per request, so codes never split that copy.
 WIDGET_CACHE_SECONDS = 15
+SOURCE_HOLE = "source-code-rendered-per-request-5e0c93"
 _pages: dict[tuple, tuple] = {}  # (language, slug) -> (state, expires at, html); only petitions that exist
 
 
@@ -39,7 +43,7 @@ def _widget_html(request, petition: Petition) -> str:
     now = time.monotonic()
     if kept is not None and kept[0] == state and kept[1] > now:
         return kept[2]
-    html = render_to_string("petitions/widget.html", {"petition": petition}, request)
+    html = render_to_string("petitions/widget.html", {"petition": petition, "source_hole": SOURCE_HOLE}, request)
     _pages[key] = (state, now + WIDGET_CACHE_SECONDS, html)
     return html
 
@@ -51,5 +55,7 @@ def widget(request, slug):
         petition = petition_selectors.petition_public(slug=slug)
     except Petition.DoesNotExist:
         raise Http404 from None
-    response = HttpResponse(_widget_html(request, petition))
+    # A code is letters, digits, "-" and "_" only (source_code_clean): nothing to escape.
+    source = source_code_clean(request.GET.get(SOURCE_PARAMETER)) or CHANNEL_CODES["widget"]
+    response = HttpResponse(_widget_html(request, petition).replace(SOURCE_HOLE, source))
     return frame_ancestors_allow(response, selectors.partner_origins())

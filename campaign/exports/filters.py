@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from campaign.petitions.models import ExportJob, Petition, Signature
+from campaign.petitions.sources import source_figures
 
 logger = logging.getLogger(__name__)
 State = Signature.State
@@ -40,6 +41,8 @@ CONTACT_COLUMNS = (
     "language",
     "state",
 )
+# No column says which link (`?source=`) a supporter came by: with a small partner's code it
+# would name that partner's members in a file that leaves the site; it is reported in aggregate.
 # The whole-list export for delivery carries no email addresses.
 DELIVERY_COLUMNS = tuple(c for c in CONTACT_COLUMNS if c != "email")
 
@@ -180,6 +183,9 @@ def delivery_report(*, petition: Petition) -> dict:
     ]
     return {
         "petition": petition,
+        # For the organizers reading it on screen, never printed: the list handed over should not
+        # tell the authorities which partner organisations brought signers.
+        "by_source": source_figures(petition=petition, kept=kept),
         "total": sum(row["count"] for row in by_country),
         "total_name_left_off": sum(row["name_left_off"] for row in by_country),
         "countries": by_country,

@@ -36,6 +36,10 @@ AUDIT_ACTIONS = {
     "audit_export": _("exported the audit log"),
     "supporters_export": _("exported supporters"),
     "supporters_export_download": _("downloaded a prepared export"),
+    "update_test_send": _("sent a test of an update to themselves"),
+    "update_send_request": _("asked to send an update (waits for approval)"),
+    "update_send": _("started sending an update to supporters"),
+    "update_sent": _("finished sending an update to supporters"),
 }
 
 
@@ -166,6 +170,13 @@ def audit_summary(details: dict) -> list[str]:
         lines.append(_("Anonymised %(n)s months after closing") % {"n": details["after_months"]})
     if "contactable" in details:
         lines.append(_export_summary(details))
+    if details.get("update"):
+        lines.append(_("Update to supporters #%(pk)s") % {"pk": details["update"]})
+    if "sent" in details and "failed" in details:
+        lines.append(
+            _("Sent %(sent)s, failed %(failed)s, skipped %(skipped)s")
+            % {"sent": details["sent"], "failed": details["failed"], "skipped": details.get("skipped", 0)}
+        )
     return lines
 
 

@@ -37,9 +37,8 @@ def invalidations_scrub(*, signature_ids: list[int]) -> int:
     if not signature_ids:
         return 0
     chosen = Signature.objects.filter(pk__in=signature_ids)
-    for invalidation in Invalidation.objects.exclude(criteria__has_key="scrubbed").only(
-        "pk", "petition_id", "criteria"
-    ):
+    # Retention may have scrubbed an invalidation's IP alone: its other personal criteria still count.
+    for invalidation in Invalidation.objects.only("pk", "petition_id", "criteria"):
         criteria = invalidation.criteria
         if not any(criteria.get(key) for key in PERSONAL_CRITERIA):
             continue
@@ -51,7 +50,9 @@ def invalidations_scrub(*, signature_ids: list[int]) -> int:
         if not selects:
             continue
         kept = {key: value for key, value in criteria.items() if key not in PERSONAL_CRITERIA}
-        kept["scrubbed"] = [key for key in PERSONAL_CRITERIA if criteria.get(key)]
+        kept["scrubbed"] = sorted(
+            {*criteria.get("scrubbed", []), *(key for key in PERSONAL_CRITERIA if criteria.get(key))}
+        )
         Invalidation.objects.filter(pk=invalidation.pk).update(criteria=kept)
         scrubbed += 1
     return scrubbed

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from campaign.petitions.models import AuditEntry, Invalidation, Petition, Signature
+from campaign.petitions.sources import source_figures
 from campaign.staff_admin import staff_permission, staff_verified
 
 from . import actions, dashboard, invalidations, lookups
@@ -106,6 +107,8 @@ def dashboard_view(request):
             )
         ],
         totals=dashboard.cached(f"totals:{key}", lambda: dashboard.petition_totals(petition=petition)),
+        # Which partners' and channels' links brought signers: per code, never per person.
+        by_source=dashboard.cached(f"by-source:{key}", lambda: source_figures(petition=petition)),
         can_moderate=can_moderate,
         can_view_signatures=request.user.has_perm("petitions.view_signature"),
         held=dashboard.cached(

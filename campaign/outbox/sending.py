@@ -5,7 +5,8 @@ A batch pays for the claim and the bookkeeping once, for many emails (a task per
 a broker message, a claim, a read, a render and two commits each), and its messages come from
 `emails.prepared_signature_email`. A batch is one transaction: its rows are locked, not
 marked, while they are sent (see `storage.signature_emails_claim`), and each row is written
-once, with its outcome.
+once, with its outcome. What the provider accepted is also recorded at once outside the
+database (`ledger`), so a batch rolled back by a lost connection sends nothing twice.
 """
 
 import contextlib
@@ -32,12 +33,13 @@ from .emails import (
     is_transient,
     prepared_signature_email,
 )
+from .ledger import SENT, Ledger
 
 logger = logging.getLogger(__name__)
 
 # Emails per batch, each batch one transaction. A worker killed in mid-batch (SIGKILL, OOM),
-# or one whose database connection drops, rolls its batch back: at most this many emails
-# can go out twice.
+# or one whose database connection drops, rolls its batch back: what it sent is known from
+# the ledger, and only the message in flight when a worker is killed can go out twice.
 BATCH_SIZE = 20
 # When this many batches in a row were full from the start, more is waiting than one process
 # sends, and a second sender is woken (see send_due).
@@ -226,10 +228,11 @@ def _deliver(signature) -> bool:
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
+def _send_batch(signatures: list, deadline: float = float("inf"), ledger: Ledger | None = None) -> Outcome:
     """Send a batch claimed in the caller's transaction, and record in it what happened to each.
     Past `deadline` (time.monotonic()) the rest go back untried."""
-    outcome, sent = Outcome(), []
+    outcome, sent, busy = Outcome(), [], []
+    ledger = ledger or Ledger()
 
     def put_back(row, exc, delay: float | None = None) -> None:
         attempts = row.email_attempts + 1
@@ -285,19 +288,28 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
         if paced and (left := pace.wait_turn()):
             hold(signatures[index:], left)
             break
+        if state := ledger.reserve(signature):
+            if state == SENT:  # sent by a sender whose batch was rolled back: record it, send nothing
+                sent.append(signature.pk)
+            else:  # SENDING: another sender has it now; ask again later
+                busy.append(signature)
+            continue
         try:
             delivered = _deliver(signature)
         except SoftTimeLimitExceeded as exc:
-            # The message in flight may have gone out: it may come twice, never not at all.
+            # The message in flight may have gone out: it may come twice (once its reservation
+            # expires), never not at all.
             _drop_connection()
             release(signatures[index:], "The sender task ran out of time")
             outcome.interrupted = exc
             break
         except _Unreachable as unreachable:
+            ledger.release(signature)
             # The rest of the batch would meet the same closed door: it waits out the pause too.
             refused(signature, signatures[index + 1 :], unreachable.__cause__)
             break
         except Exception as exc:  # noqa: BLE001 - the row goes back with its error; the batch goes on
+            ledger.release(signature)
             if provider_refused(exc):
                 refused(signature, signatures[index + 1 :], exc)
                 break
@@ -314,10 +326,14 @@ def _send_batch(signatures: list, deadline: float = float("inf")) -> Outcome:
             continue
         failures_in_a_row = 0
         if not delivered:
+            ledger.release(signature)
             storage.signature_email_nothing_to_send(signature_id=signature.pk)
             outcome.nothing_to_send += 1
             continue
+        ledger.sent(signature)
         sent.append(signature.pk)
+    if busy:
+        release(busy, "Another sender holds some of this batch's emails")
     if sent:
         storage.signature_emails_sent(signature_ids=sent)
         outcome.sent += len(sent)
@@ -345,9 +361,16 @@ def send_due(
     batch_size = pace.batch_limit(batch_size)
     full_batches = 0 if on_full_batch is not None else None
     while True:
-        with transaction.atomic():
-            batch = storage.signature_emails_claim(limit=batch_size)
-            done = _send_batch(batch, deadline + BATCH_GRACE_SECONDS) if batch else None
+        ledger = Ledger()
+        try:
+            with transaction.atomic():
+                batch = storage.signature_emails_claim(limit=batch_size)
+                done = _send_batch(batch, deadline + BATCH_GRACE_SECONDS, ledger) if batch else None
+        except BaseException:
+            ledger.settle()  # rolled back (a lost connection): what went out must not go out again
+            raise
+        if batch:
+            ledger.forget(batch)  # committed: the rows say what happened
         if not batch:
             if linger_seconds and not idle:
                 idle = True

@@ -70,6 +70,7 @@ def signature_emails_claim(*, limit: int) -> list[Signature]:
             "confirmed_at",
             "erased_at",
             "email_attempts",
+            "email_requests",
             "petition__title",
             "petition__slug",
         )

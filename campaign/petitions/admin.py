@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from . import life
-from .models import Petition
+from .models import Petition, SourceCode
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -73,3 +73,18 @@ class PetitionAdmin(admin.ModelAdmin):
             "form_action": request.get_full_path(),
         }
         return TemplateResponse(request, "admin/petitions/petition/action_confirmation.html", context)
+
+
+@admin.register(SourceCode)
+class SourceCodeAdmin(admin.ModelAdmin):
+    """Codes per partner for `?source=` links; the dashboard shows what each brought, in aggregate.
+    Deleting a code some signature carries is refused (deactivate it instead)."""
+
+    list_display = ["code", "label", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["code", "label"]
+    readonly_fields = ["created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A code already in links and on signatures keeps its spelling; a new one is typed in.
+        return ["code", *self.readonly_fields] if obj is not None else self.readonly_fields

@@ -17,6 +17,7 @@ from .abuse import URL_PATTERN, has_forbidden_chars
 from .countries import country_choices
 from .email_typos import email_suggestion
 from .services import canonical_email
+from .sources import source_code_clean
 
 NAME_MAX_LENGTH = 100
 NAME_TOO_LONG = _("Please shorten your name to 100 characters or fewer.")
@@ -88,6 +89,16 @@ def country_choices_with_prompt(language: str) -> list[tuple[str, str]]:
     return choices
 
 
+class SourceField(forms.CharField):
+    """The `?source=` code the page was opened with, carried in a hidden input. Anything not
+    shaped like a code becomes "" (no source): never an error the signer could not fix."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value):
+        return source_code_clean(value)
+
+
 class SignatureForm(forms.Form):
     name = forms.CharField(
         label=_("Full name"),
@@ -125,6 +136,7 @@ class SignatureForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+    source = SourceField(required=False)
 
     def __init__(self, *args, action: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,6 +161,7 @@ class SignatureForm(forms.Form):
             Field("keep_updated"),
             Field("leave_name_off"),
             Div(Field("website"), css_class="hp-field", aria_hidden="true"),
+            Field("source"),
             HTML('{% include "petitions/_data_notice.html" %}'),
             Submit("sign", _("Sign the petition"), css_class="btn-lg w-100"),
         )

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -107,6 +108,35 @@ class Petition(models.Model):
         return min(100, round(100 * self.signature_count / goal)) if goal else 100
 
 
+# What `?source=` may carry: short, printable on a poster, nothing to escape in a URL or HTML.
+SOURCE_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+
+
+class SourceCode(models.Model):
+    """A code organizers give a partner or a channel, for links to the petition (`?source=CODE`),
+    so the dashboard can tell how many signers each brought. Reported only in aggregate."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(SOURCE_CODE_PATTERN, _("Use 1 to 32 letters, digits, “-” or “_”, e.g. partner-a."))],
+        help_text=_("Put in links as ?source=CODE. 1 to 32 letters, digits, “-” or “_”."),
+    )
+    label = models.CharField(_("who or what it is for"), max_length=200, blank=True)
+    # An inactive code is ignored on new signatures; those already made keep it in the figures.
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("source code")
+        verbose_name_plural = _("source codes")
+
+    def __str__(self):
+        return self.code
+
+
 def public_id_new() -> str:
     return secrets.token_hex(16)
 
@@ -172,6 +202,17 @@ class Signature(models.Model):
     email_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     email_due_at = models.DateTimeField(_("email due"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    # Which partner's or channel's link the signer came by (?source=), never the referrer. No
+    # index: only the dashboard's and the report's per-petition aggregates read it.
+    source = models.ForeignKey(
+        SourceCode,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+        verbose_name=_("came by the link of"),
+        db_index=False,
+    )
     invalidation = models.ForeignKey(
         "Invalidation",
         on_delete=models.SET_NULL,
@@ -307,3 +348,83 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return f"export #{self.pk} ({self.get_state_display()})"
+
+
+class SupporterUpdate(models.Model):
+    """News for the supporters of a petition who asked to be kept updated, written per language
+    (see translation.py) and sent through the outbox, once per supporter (UpdateDelivery)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        AWAITING_APPROVAL = "awaiting", _("awaiting an administrator's approval")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="updates", verbose_name=_("petition"))
+    subject = models.CharField(_("subject"), max_length=150)
+    body = models.TextField(_("text"), help_text=_("Plain text; blank lines separate paragraphs."))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("send requested by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    recipients_expected = models.PositiveIntegerField(_("recipients when requested"), default=0, editable=False)
+    # Deliveries are queued in batches by signature id: everything up to this id is queued.
+    queued_through = models.BigIntegerField(default=0, editable=False)
+    queued_all = models.BooleanField(default=False, editable=False)
+    started_at = models.DateTimeField(_("sending started"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("sending finished"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("update to supporters")
+        verbose_name_plural = _("updates to supporters")
+        permissions = [
+            ("send_supporterupdate", _("Can send updates to supporters")),
+            ("approve_supporterupdate", _("Can approve a large send of an update")),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+
+class UpdateDelivery(models.Model):
+    """One update owed to one supporter: the outbox row for update emails. Its uniqueness is
+    what makes a send exactly once per recipient, however often queueing runs."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("to send")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        SKIPPED = "skipped", _("no longer wanted")
+
+    update = models.ForeignKey(SupporterUpdate, on_delete=models.CASCADE, related_name="deliveries")
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="+", db_index=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("update delivery")
+        verbose_name_plural = _("update deliveries")
+        constraints = [models.UniqueConstraint(fields=["update", "signature"], name="one_delivery_per_update")]
+        indexes = [models.Index(fields=["due_at"], name="update_outbox", condition=Q(state="pending"))]
+
+    def __str__(self):
+        return f"#{self.pk} ({self.get_state_display()})"

@@ -73,4 +73,6 @@ def signature_personal_data(*, signature: Signature) -> dict:
         # Kept for abuse checks only, and cleared after 30 days (see the privacy page).
         "ip_address": signature.ip_address,
         "consent_notice_version": signature.consent_version,
+        # The `?source=` code of the link they signed by (a partner's or a share button's), if any.
+        "link_source_code": signature.source.code if signature.source_id else None,
     }

@@ -11,15 +11,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, router, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from campaign.dispatch import dispatcher
 from campaign.outbox import wake as outbox_wake
 
-from . import abuse
-from .models import Petition, Signature
+from . import abuse, sources
+from .models import Invalidation, Petition, Signature
 
 logger = logging.getLogger(__name__)
 State = Signature.State
@@ -171,8 +171,11 @@ def signature_create(
     language: str = "en",
     ip_address: str | None = None,
     honeypot: bool = False,
+    source_code: str = "",
 ) -> None:
     """Record a signature, or for an address that already signed, send it another email.
+    `source_code` is the `?source=` of the link signed by: kept if it names an active source,
+    ignored otherwise (a repeat signer keeps the source of their first signature).
 
     Returns nothing on purpose: the caller must answer a repeat signer exactly as a new one.
     """
@@ -197,6 +200,7 @@ def signature_create(
         state=State.SUSPICIOUS if reasons else State.PENDING,
         suspicion=reasons,
         email_due_at=timezone.now(),
+        source=sources.source_active(code=source_code) if source_code else None,
     )
     inserted = _insert_unless_signed(signature)
     if inserted:
@@ -419,4 +423,21 @@ def personal_data_purge() -> dict[str, int]:
         confirmed_at__isnull=True, signed_at__lt=unconfirmed_before, counted=False
     ).delete()
     ips = Signature.objects.filter(signed_at__lt=ip_before, ip_address__isnull=False).update(ip_address=None)
-    return {"deleted_unconfirmed": deleted, "ips_cleared": ips}
+    return {"deleted_unconfirmed": deleted, "ips_cleared": ips, "invalidation_ips_cleared": _invalidation_ips_purge()}
+
+
+def _invalidation_ips_purge() -> int:
+    """An invalidation by IP holds the IP of the signatures it rejected: it goes once none of
+    them still has one, so it outlives no signer's IP (reversing works by the links)."""
+    still_held = Signature.objects.filter(invalidation=OuterRef("pk"), ip_address__isnull=False)
+    stale = (
+        Invalidation.objects.filter(criteria__has_key="ip")
+        .exclude(state=Invalidation.State.RUNNING)
+        .exclude(Exists(still_held))
+    )
+    cleared = 0
+    for invalidation in stale.only("pk", "criteria"):
+        criteria = {key: value for key, value in invalidation.criteria.items() if key != "ip"}
+        criteria["scrubbed"] = sorted({*criteria.get("scrubbed", []), "ip"})
+        cleared += Invalidation.objects.filter(pk=invalidation.pk).update(criteria=criteria)
+    return cleared

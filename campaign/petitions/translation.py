@@ -2,9 +2,14 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Petition
+from .models import Petition, SupporterUpdate
 
 
 @register(Petition)
 class PetitionText(TranslationOptions):
     fields = ("title", "text")
+
+
+@register(SupporterUpdate)
+class SupporterUpdateText(TranslationOptions):
+    fields = ("subject", "body")

@@ -18,6 +18,7 @@ from .country_chart import country_chart
 from .email_typos import webmail_for
 from .forms import ManageChoicesForm, ManageRequestForm, ResendForm, SignatureForm
 from .models import Petition, Signature
+from .sources import SOURCE_PARAMETER, share_urls, source_code_clean
 from .tokens import (
     TokenExpired,
     TokenInvalid,
@@ -38,15 +39,20 @@ def country_from_language(request) -> str:
     return ""
 
 
-def sign_form_for(request, petition: Petition, data=None, country: str | None = None) -> SignatureForm:
-    """The sign form; its country defaults to the browser's region unless `country` is given."""
+def sign_form_for(
+    request, petition: Petition, data=None, country: str | None = None, source: str | None = None
+) -> SignatureForm:
+    """The sign form; its country defaults to the browser's region unless `country` is given,
+    its source to the page's `?source=` code (if shaped like one) unless `source` is given."""
     # Resolved only if the form is shown: a valid submission (most of them) never needs it.
     action = reverse_lazy("petitions:sign", kwargs={"slug": petition.slug})
     if data is not None:
         return SignatureForm(data, action=action)
-    return SignatureForm(
-        action=action, initial={"country": country_from_language(request) if country is None else country}
-    )
+    initial = {
+        "country": country_from_language(request) if country is None else country,
+        "source": source_code_clean(request.GET.get(SOURCE_PARAMETER)) if source is None else source,
+    }
+    return SignatureForm(action=action, initial=initial)
 
 
 def _link_problem(
@@ -94,6 +100,7 @@ def sign(request, slug):
                 language=translation.get_language() or "en",
                 ip_address=client_ip(request),
                 honeypot=form.honeypot_filled,
+                source_code=data["source"],
             )
             response = redirect("petitions:thanks", slug=petition.slug)
             sent_to_remember(response, petition=petition, email=data["email"])
@@ -139,9 +146,9 @@ def sent_to_read(request) -> str:
 @cache_control(private=True, no_store=True)  # it may show the visitor's own address: no shared cache may keep it
 def thanks(request, slug):
     petition = _petition_or_404(slug)
-    share_url = request.build_absolute_uri(reverse("content:home"))
+    share = share_urls(url=request.build_absolute_uri(reverse("content:home")))
     sent_to = sent_to_read(request)
-    context = {"petition": petition, "share_url": share_url, "sent_to": sent_to, "webmail": webmail_for(sent_to)}
+    context = {"petition": petition, "share": share, "sent_to": sent_to, "webmail": webmail_for(sent_to)}
     return render(request, "petitions/thanks.html", context)
 
 
@@ -204,8 +211,8 @@ def confirm_renew(request, token):
 @require_safe
 def confirmed(request, slug):
     petition = _petition_or_404(slug)
-    share_url = request.build_absolute_uri(reverse("content:home"))
-    return render(request, "petitions/confirmed.html", {"petition": petition, "share_url": share_url})
+    share = share_urls(url=request.build_absolute_uri(reverse("content:home")))
+    return render(request, "petitions/confirmed.html", {"petition": petition, "share": share})
 
 
 @require_http_methods(["GET", "POST"])

@@ -31,7 +31,7 @@ def test_on_a_phone_one_tap_on_share_opens_the_share_sheet_with_a_russian_messag
 
     shared = page.evaluate("window.sharedWith")
     assert shared["text"].startswith("Я подписал(а) петицию")
-    assert shared["url"] == f"{live_server.url}/ru/"
+    assert shared["url"] == f"{live_server.url}/ru/?source=share-link"  # each channel has its code
     screenshot(tab, "confirmed-share", full_page=False)
     assert axe_violations(page, live_server.url) == []
     assert tab.foreign_requests(origin(live_server.url)) == []
@@ -45,7 +45,7 @@ def test_copy_link_puts_the_pages_address_on_the_clipboard_and_says_so(site, bro
     page.get_by_role("button", name="Copy link").click()
 
     expect(page.get_by_role("status")).to_have_text("Link copied")
-    assert page.evaluate("navigator.clipboard.readText()") == f"{live_server.url}/en/"
+    assert page.evaluate("navigator.clipboard.readText()") == f"{live_server.url}/en/?source=share-link"
 
 
 def test_without_javascript_whatsapp_and_telegram_come_first_with_a_kazakh_message(site, browse, live_server):
@@ -56,11 +56,13 @@ def test_without_javascript_whatsapp_and_telegram_come_first_with_a_kazakh_messa
     links = page.locator(".share-links a")
     assert links.all_inner_texts()[:2] == ["WhatsApp", "Telegram"]
     whatsapp = parse_qs(urlsplit(links.nth(0).get_attribute("href")).query)["text"][0]
-    assert whatsapp.startswith("Мен 2022 жылғы") and whatsapp.endswith(f"{live_server.url}/kk/")
+    assert whatsapp.startswith("Мен 2022 жылғы") and whatsapp.endswith(f"{live_server.url}/kk/?source=share-whatsapp")
     telegram = parse_qs(urlsplit(links.nth(1).get_attribute("href")).query)
-    assert telegram["url"] == [f"{live_server.url}/kk/"] and telegram["text"][0].startswith("Мен 2022 жылғы")
+    assert telegram["url"] == [f"{live_server.url}/kk/?source=share-telegram"] and telegram["text"][0].startswith(
+        "Мен 2022 жылғы"
+    )
     email = parse_qs(urlsplit(page.get_by_role("link", name="Электрондық пошта").get_attribute("href")).query)
-    assert email["body"][0].endswith(f"{live_server.url}/kk/")  # not the bare address any more
+    assert email["body"][0].endswith(f"{live_server.url}/kk/?source=share-email")  # not the bare address any more
     # The buttons that need a script are not offered without one.
     assert not page.get_by_role("button", name="Бөлісу").is_visible()
     assert not page.get_by_role("button", name="Сілтемені көшіру").is_visible()

@@ -78,7 +78,10 @@ def test_the_widget_shows_on_a_listed_partners_page_and_opens_the_petition(site,
     petition = opened.value
     petition.wait_for_load_state()
     with translation.override("ru"):
-        assert petition.url == live_server.url + reverse("petitions:sign", kwargs={"slug": site.slug})
+        # with the widget's own source code, so the dashboard counts who came by it.
+        assert (
+            petition.url == live_server.url + reverse("petitions:sign", kwargs={"slug": site.slug}) + "?source=widget"
+        )
 
 
 def test_a_page_of_an_unlisted_site_cannot_show_the_widget(site, browse, live_server, partner_site):

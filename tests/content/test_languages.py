@@ -207,6 +207,7 @@ LATIN_ALLOWED = {
     "English",
     "cookie",
     "Cookie",
+    "source",  # the privacy page quotes the address's "?source=…" as it appears
     "IP",
     "GDPR",
     "name",

@@ -3,9 +3,9 @@ machine's shared server.
 
 While it is down every request answers within seconds: the page or a short, translated 503 with
 Retry-After, never a 500. When it is back, web and worker reconnect by themselves (no process
-restarted), every thank-you page's signature is stored whole, and every signer gets the email.
-Not exactly once: a sender's batch is one transaction (campaign/outbox/sending.py), so the emails
-of a batch in flight when the server went down go out again, at most BATCH_SIZE per worker process.
+restarted), every thank-you page's signature is stored whole, and every signer gets the email
+exactly once: a sender's batch in flight when the server went down is rolled back, and what it
+had sent is known from the outbox's ledger (campaign/outbox/ledger.py), not sent again.
 """
 
 import os
@@ -17,8 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
-
-from campaign.outbox.sending import BATCH_SIZE
 
 from .stack import ROOT, Visitor
 from .test_faults import SETTLE_SECONDS, assert_thanked, sign
@@ -122,8 +120,8 @@ def test_a_postgresql_restart_while_people_sign_loses_nothing_and_shows_a_503(se
     time.sleep(SETTLE_SECONDS)
     received = Counter(smtp.recipients())
     twice = [a for a in addresses if received[a] == 2]
-    assert all(received[a] in (1, 2) for a in addresses), Counter(received[a] for a in addresses)
-    assert len(twice) <= BATCH_SIZE * WORKER_PROCESSES, f"{len(twice)} addresses emailed twice"
+    per_address = Counter(received[a] for a in addresses)
+    assert per_address == {1: len(addresses)}, f"addresses by emails received: {dict(per_address)}"
     assert stack.web.pid == web_pid and stack.web.alive() and stack.restarts() == {}, stack.restarts()
     print(
         f"\n{len(outcomes)} signings under load ({up_at - down_at} while PostgreSQL was down {DOWN_SECONDS}s):"

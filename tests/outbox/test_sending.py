@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,6 +49,7 @@ class Inbox:
         self.received = []  # (envelope recipients, parsed message)
         self.sessions = set()  # SMTP sessions that sent MAIL FROM
         self.pipelined = []  # per MAIL: whether RCPT and DATA came in the same write
+        self.after_accepting = None  # called with the number accepted so far, after each
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -89,6 +90,8 @@ class Inbox:
         self.accepted_at.append(time.monotonic())
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.received.append((list(envelope.rcpt_tos), parsed))
+        if self.after_accepting is not None:
+            self.after_accepting(len(self.received))
         return "250 Message accepted for delivery"
 
 
@@ -210,6 +213,63 @@ def test_a_row_another_worker_is_sending_is_left_to_it_until_that_worker_dies(tr
         assert set(Signature.objects.values_list("email_state", flat=True)) == {EmailState.SENT}
     finally:
         other.die()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_whose_database_connection_dies_in_mid_batch_sends_nothing_twice(smtp, postgres):
+    # PostgreSQL restarted, or the backend killed: the batch's transaction rolls back after the
+    # server accepted some of its emails. The next run records them as sent without sending.
+    from campaign.outbox.sending import BATCH_SIZE
+
+    petition = PetitionFactory()
+    addresses = [f"restart.{n}@example.org" for n in range(BATCH_SIZE + 10)]
+    for address in addresses:
+        outbox_row(petition=petition, email=address)
+    with postgres.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [[sender_pid]] = cursor.fetchall()
+    killer = OtherSender(postgres)
+
+    def kill_the_sender_after_the_third(accepted):
+        if accepted == 3:
+            killer.db.execute("SELECT pg_terminate_backend(%s)", [sender_pid])
+
+    smtp.after_accepting = kill_the_sender_after_the_third
+    try:
+        with pytest.raises(DatabaseError):
+            send_signature_emails()
+    finally:
+        smtp.after_accepting = None
+        killer.die()
+    postgres.close()  # the dead connection; the next query opens a fresh one, as a worker's next task does
+    assert Signature.objects.filter(email_state=EmailState.PENDING).count() == len(addresses)  # rolled back
+    went_out = len(smtp.received)
+    assert went_out >= 3
+
+    assert sent(send_signature_emails()) == len(addresses)
+    received = sorted(recipients[0] for recipients, _message in smtp.received)
+    assert received == sorted(addresses), f"{len(received) - len(set(received))} sent twice"
+    assert set(Signature.objects.values_list("email_state", flat=True)) == {EmailState.SENT}
+
+
+def test_an_email_another_sender_is_sending_is_left_to_it_and_recorded_once_it_went_out(smtp):
+    from campaign.outbox.ledger import Ledger
+
+    busy = outbox_row(email="busy@example.org")
+    outbox_row(email="free@example.org")
+    other = Ledger()
+    assert other.reserve(busy) is None  # the other sender's, mid-send (its database row lock lost)
+
+    assert sent(send_signature_emails()) == 1
+    assert [recipients for recipients, _message in smtp.received] == [["free@example.org"]]
+    assert Signature.objects.get(pk=busy.pk).email_state == EmailState.PENDING
+
+    other.sent(busy)  # the provider accepted it; the other sender's batch was rolled back
+    other.settle()
+    make_due()
+    assert sent(send_signature_emails()) == 1  # recorded, not sent again
+    assert [recipients for recipients, _message in smtp.received] == [["free@example.org"]]
+    assert Signature.objects.get(pk=busy.pk).email_state == EmailState.SENT
 
 
 @pytest.fixture

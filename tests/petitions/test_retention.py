@@ -30,8 +30,8 @@ def public_count(petition) -> int:
 
 
 def test_we_delete_your_ip_address_after_30_days(petition):
-    """ "Your IP address. We use it only to check for abuse. It is never shown or exported, and
-    we delete it after 30 days." (and on the sign form: "We keep your IP address for 30 days")"""
+    """ "Your IP address. We use it only to check for abuse: moderators can see it, but it is never
+    shown publicly or exported, and we delete it after 30 days." (and on the sign form: "We keep your IP address for 30 days")"""
     old = signed_days_ago(31, petition=petition, confirmed=True, ip_address="203.0.113.31")
     recent = signed_days_ago(29, petition=petition, confirmed=True, ip_address="203.0.113.29")
 
@@ -105,15 +105,15 @@ def privacy_page(client) -> str:
 def test_we_delete_your_ip_address_after_30_days_as_the_page_says_whatever_the_setting(
     client, petition, settings, days
 ):
-    """ "Your IP address. We use it only to check for abuse. It is never shown or exported, and
-    we delete it after 30 days." """
+    """ "Your IP address. We use it only to check for abuse: moderators can see it, but it is never
+    shown publicly or exported, and we delete it after 30 days." """
     settings.PETITION_IP_RETENTION_DAYS = days
     old = signed_days_ago(days + 1, petition=petition, confirmed=True, ip_address="203.0.113.31")
     recent = signed_days_ago(days - 1, petition=petition, confirmed=True, ip_address="203.0.113.29")
 
     services.personal_data_purge()
 
-    assert f"It is never shown or exported, and we delete it after {days} days." in privacy_page(client)
+    assert f"it is never shown publicly or exported, and we delete it after {days} days." in privacy_page(client)
     assert dict(Signature.objects.values_list("pk", "ip_address")) == {old.pk: None, recent.pk: "203.0.113.29"}
 
 
@@ -164,8 +164,9 @@ def test_we_keep_confirmed_signatures_until_the_petition_closes_and_for_6_months
     page = privacy_page(client)
     assert (
         f"We keep confirmed signatures until the petition closes, and for {months} months after that. Then we make "
-        "them anonymous: your name, email address and IP address are erased, and only your country and the dates "
-        "are kept, so that the number of signatures stays true."
+        "them anonymous: your name, email address and IP address are erased. What is kept (your country, the dates, "
+        "the page’s language and the boxes you ticked) does not say who you are, and keeps the number of signatures "
+        "true."
     ) in page
     anonymised = Signature.objects.filter(petition=due)
     assert set(anonymised.values_list("name", "email", "email_domain", "ip_address")) == {("", "", "", None)}

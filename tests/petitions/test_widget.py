@@ -55,9 +55,10 @@ def test_the_widget_shows_the_count_the_goal_and_a_button_opening_the_petition(c
     assert re.search(r'class="widget-number">12\D?435<', html)
     assert re.search(r"50\D?000", html)
     assert unit in html
-    # The button opens the petition in the widget's language, in a new tab, on our origin.
+    # The button opens the petition in the widget's language, in a new tab, on our origin,
+    # with the widget's own source code (no partner's code was given).
     assert re.search(
-        rf'<a class="widget-button" href="/{language}/petitions/free-them/" target="_blank" rel="noopener">{button}</a>',
+        rf'<a class="widget-button" href="/{language}/petitions/free-them/\?source=widget" target="_blank" rel="noopener">{button}</a>',
         html,
     )
     assert "<script" not in html and "http" not in html.replace("http-equiv", "")  # nothing from elsewhere

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils.translation import get_language
 
+from campaign.petitions.sources import SOURCE_PARAMETER, source_code_clean
+
 register = template.Library()
 
 # Each language named in itself, as a reader of it looks for it in a switcher.
@@ -26,5 +28,14 @@ def language_versions(context) -> dict:
         "alternates": versions if resolved else [],
         # The unprefixed path redirects each visitor to their own language (campaign/content/locale.py).
         "x_default": "/" + path[len(prefix) :] if resolved else "",
-        "next": path,
+        # A partner's `?source=` code survives a change of language. A page cached for everyone
+        # passes its own placeholder as `source_code` and fills it in per request (content/views.py).
+        "next": path + _source_query(context, request),
     }
+
+
+def _source_query(context, request) -> str:
+    code = context.get("source_code")
+    if code is None:
+        code = source_code_clean(request.GET.get(SOURCE_PARAMETER)) if request is not None else ""
+    return f"?{SOURCE_PARAMETER}={code}" if code else ""
