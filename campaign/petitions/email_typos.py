@@ -5,6 +5,8 @@ domains and its distance rule, widened with the providers most of this campaign'
 use (Kazakhstan and Russia). A suggestion is only offered: the supporter may keep what they typed.
 """
 
+from functools import lru_cache
+
 import pymailcheck
 
 # The region's big providers, which pymailcheck's list (mostly US and western Europe) lacks.
@@ -41,18 +43,28 @@ def email_suggestion(email: str) -> str | None:
     local, _at, domain = email.rpartition("@")
     if not local or not domain:
         return None
+    suggested = _domain_suggestion(domain.lower())
+    return f"{local}@{suggested}" if suggested else None  # the local part as typed
+
+
+_LISTED = frozenset(DOMAINS)
+
+
+@lru_cache(maxsize=4096)
+def _domain_suggestion(domain: str) -> str | None:
+    """The suggestion depends on the domain alone, and most signers share a few domains: each
+    is worked out once per process. A listed domain is never corrected."""
+    if domain in _LISTED:
+        return None
     found = pymailcheck.suggest(
-        f"{local}@{domain.lower()}",
-        domains=DOMAINS,
-        second_level_domains=SECOND_LEVEL_DOMAINS,
-        top_level_domains=TOP_LEVEL_DOMAINS,
+        f"x@{domain}", domains=DOMAINS, second_level_domains=SECOND_LEVEL_DOMAINS, top_level_domains=TOP_LEVEL_DOMAINS
     )
-    if not found or found["domain"] == domain.lower():
+    if not found or found["domain"] == domain:
         return None
     suggested = found["domain"]
-    if suggested not in DOMAINS and not _one_likely_slip(domain.lower(), suggested):
+    if suggested not in _LISTED and not _one_likely_slip(domain, suggested):
         return None
-    return f"{local}@{suggested}"  # the local part as typed: only the domain is suggested
+    return suggested
 
 
 def _one_likely_slip(typed: str, suggested: str) -> bool:
