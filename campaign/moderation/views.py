@@ -180,7 +180,7 @@ def queue_view(request):
     sources = dashboard.ip_source_totals(ips={s.ip_address for s in page[:QUEUE_PAGE_SIZE] if s.ip_address})
     for signature in page:
         signature.reason_labels = [labels.get(value, value) for value in signature.suspicion]
-        signature.source = sources.get(signature.ip_address)
+        signature.ip_group = sources.get(signature.ip_address)
     context = {
         "title": _("Review queue"),
         "kinds": kinds,

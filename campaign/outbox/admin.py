@@ -33,7 +33,10 @@ class SupporterUpdateAdmin(TabbedTranslationAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or (obj.state == SupporterUpdate.State.DRAFT and super().has_delete_permission(request, obj))
+        # Only a draft goes; the bulk action checks each row with its object (get_deleted_objects).
+        if obj is not None and obj.state != SupporterUpdate.State.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_urls(self):
         view = self.admin_site.admin_view

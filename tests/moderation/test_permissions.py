@@ -11,7 +11,15 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from campaign.petitions.models import AuditEntry, ExportJob, Invalidation, Petition, Signature
+from campaign.petitions.models import (
+    AuditEntry,
+    ExportJob,
+    Invalidation,
+    Petition,
+    Signature,
+    SourceCode,
+    SupporterUpdate,
+)
 from campaign.staff_admin import totp_device_enrol
 from tests.factories import SignatureFactory
 
@@ -31,6 +39,16 @@ ADMIN_MODELS = {
     "petitions_invalidation": {"view": MODERATORS, "add": NOBODY, "delete": NOBODY},
     "petitions_auditentry": {"view": ADMINISTRATORS, "add": NOBODY, "delete": NOBODY},
     "petitions_exportjob": {"view": ADMINISTRATORS, "add": NOBODY, "delete": NOBODY},
+    # Link source codes per partner (0011): organizers and administrators.
+    "petitions_sourcecode": {"view": EXPORTERS, "add": EXPORTERS, "delete": EXPORTERS},
+    # Updates to supporters (0012): organizers write, preview, test and send; deleting a draft and
+    # approving a large send are the administrators'.
+    "petitions_supporterupdate": {
+        "view": EXPORTERS,
+        "add": EXPORTERS,
+        "delete": ADMINISTRATORS,
+        "approve": ADMINISTRATORS,
+    },
     "auth_user": {"view": ADMINISTRATORS, "add": ADMINISTRATORS, "delete": ADMINISTRATORS},
     "auth_group": {"view": ADMINISTRATORS, "add": ADMINISTRATORS, "delete": ADMINISTRATORS},
     # Staff members' authenticators: whoever holds a device's key holds that account's second
@@ -73,6 +91,8 @@ ACTIONS = {
     (AuditEntry, "export_csv"): ADMINISTRATORS,
     (AuditEntry, "delete_selected"): NOBODY,
     (ExportJob, "delete_selected"): NOBODY,
+    (SourceCode, "delete_selected"): EXPORTERS,
+    (SupporterUpdate, "delete_selected"): ADMINISTRATORS,
 }
 
 
@@ -136,7 +156,11 @@ def objects(db, users):
     )
     audit = AuditEntry.objects.create(actor_label="someone", action="signatures_reject", count=1)
     device = totp_device_enrol(user=users["moderator"], name="a colleague's phone")
+    source = SourceCode.objects.create(code="matrix-partner", label="Matrix")
+    update = SupporterUpdate.objects.create(petition=petition, subject="News", body="We delivered it.")
     return {
+        "source": source,
+        "update": update,
         "petition": petition,
         "signature": signature,
         "invalidation": invalidation,
@@ -169,6 +193,8 @@ def _url(name: str, params: list[str], objects: dict, user) -> str:
         "auth_user": objects["users"]["supporter"].pk,
         "auth_group": Group.objects.get(name="Moderator").pk,
         "otp_totp_totpdevice": objects["device"].pk,
+        "petitions_sourcecode": objects["source"].pk,
+        "petitions_supporterupdate": objects["update"].pk,
     }
     kwargs = {}
     for param in params:
@@ -184,6 +210,8 @@ def _url(name: str, params: list[str], objects: dict, user) -> str:
             kwargs[param] = _export_job(objects["petition"], user or objects["users"]["administrator"]).pk
         elif param == "pk" and short.startswith("otp_totp_totpdevice"):
             kwargs[param] = objects["device"].pk
+        elif param == "pk" and short.startswith("petitions_supporterupdate"):
+            kwargs[param] = objects["update"].pk
         elif param == "slug":
             kwargs[param] = objects["petition"].slug
         else:

@@ -25,7 +25,9 @@ def grant(apps, schema_editor):
     app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    updates = Permission.objects.filter(content_type__app_label="petitions", content_type__model="supporterupdate")
+    updates = Permission.objects.filter(
+        content_type__app_label="petitions", content_type__model__in=["supporterupdate", "updatedelivery"]
+    )
     organizers, _created = Group.objects.get_or_create(name="Organizer")
     organizers.permissions.add(*updates.filter(codename__in=ORGANIZER_PERMISSIONS))
     admins, _created = Group.objects.get_or_create(name="Administrator")
@@ -35,7 +37,9 @@ def grant(apps, schema_editor):
 def revoke(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    updates = Permission.objects.filter(content_type__app_label="petitions", content_type__model="supporterupdate")
+    updates = Permission.objects.filter(
+        content_type__app_label="petitions", content_type__model__in=["supporterupdate", "updatedelivery"]
+    )
     for group in Group.objects.filter(name__in=["Organizer", "Administrator"]):
         group.permissions.remove(*updates)
 
