@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from campaign.petitions import life, services
+from campaign.petitions import counting, life
 from campaign.petitions.models import AuditEntry, Petition, Signature
 from campaign.petitions.tokens import confirm_token_make
 from tests.factories import PetitionFactory, SignatureFactory, UserFactory
@@ -95,7 +95,7 @@ def test_late_confirmations_of_signatures_made_before_closing_still_count(
 ):
     confirmed = SignatureFactory(petition=petition, confirmed=True)
     late = SignatureFactory(petition=petition)
-    services.signature_counts_update()
+    counting.signature_counts_update()
     Petition.objects.filter(pk=petition.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
     life.petitions_close_due()
 
@@ -103,7 +103,7 @@ def test_late_confirmations_of_signatures_made_before_closing_still_count(
         response = client.post(
             reverse("petitions:confirm", kwargs={"token": confirm_token_make(public_id=late.public_id)})
         )
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
     assert response.status_code == 302
     assert Signature.objects.get(pk=late.pk).state == Signature.State.CONFIRMED
