@@ -32,10 +32,9 @@ def _has_text(row: Delivery | Response, language: str) -> bool:
 
 
 def _date(day) -> str:
-    """A date as a sentence in the active language has it: "1 December 2026", Russian with the
-    month in the genitive ("1 декабря 2026"), Kazakh as its own DATE_FORMAT (campaign/formats/kk)."""
-    language = translation.get_language()
-    return formats.date_format(day, "DATE_FORMAT" if language == "kk" else "j E Y")
+    """A date as the site's pages write it in the active language (campaign/formats): "1 December
+    2026", "1 декабря 2026 г.", "01.12.2026"."""
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def _page(row: Delivery | Response) -> str:

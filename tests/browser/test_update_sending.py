@@ -80,7 +80,7 @@ def test_an_organizer_sends_an_update_about_a_delivery_and_only_who_asked_gets_i
     expect(page.locator("#id_subject_en")).to_have_value("We delivered the petition to The EU delegation to Kazakhstan")
     body_ru = page.locator("#id_body_ru")
     assert body_ru.input_value().startswith(
-        f"1 декабря 2026 мы передали петицию «{site.title_ru}» с 12\xa0431 подписью."
+        f"1 декабря 2026 г. мы передали петицию «{site.title_ru}» с 12\xa0431 подписью."
         " Получатель: Делегация ЕС в Казахстане."
     )
     body_ru.fill(body_ru.input_value() + "\n\nСледующая встреча — в январе.")

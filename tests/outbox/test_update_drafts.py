@@ -70,7 +70,7 @@ def test_a_delivery_becomes_a_draft_in_each_language_it_has_text_in(client, orga
     ]
     assert update.subject_ru == "Петиция передана: Делегация ЕС в Казахстане"
     assert update.body_ru.startswith(
-        "1 декабря 2026 мы передали петицию «Свободу задержанным в январе» с 12\xa0431 подписью."
+        "1 декабря 2026 г. мы передали петицию «Свободу задержанным в январе» с 12\xa0431 подписью."
         " Получатель: Делегация ЕС в Казахстане."
     )
     assert "Передали в офисе делегации в Астане." in update.body_ru

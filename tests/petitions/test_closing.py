@@ -61,7 +61,7 @@ def test_a_closed_petition_answers_garbage_with_its_closed_page_never_a_500(clie
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("en", "Closed on March 8, 2026 with 1,234 confirmed signatures."),
+        ("en", "Closed on 8 March 2026 with 1,234 confirmed signatures."),
         ("ru", "Сбор подписей завершён 8 марта 2026 г.: 1 234 подтверждённые подписи."),
         ("kk", "Қол жинау 08.03.2026 аяқталды: 1 234 расталған қолтаңба."),
     ],
