@@ -278,6 +278,9 @@ USE_TZ = True
 # mark it as English and as not yet translated (campaign/content/templatetags/content_text.py).
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# The admin's language tabs (django-modeltranslation) need jQuery UI: ours, from static/vendor (its
+# default is Google's CDN, which the Content-Security-Policy refuses: every language's fields stacked).
+JQUERY_UI_URL = "vendor/jquery-ui/jquery-ui.min.js"  # read by django-modeltranslation
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -15,6 +15,7 @@ from campaign.petitions.models import SupporterUpdate
 from tests.factories import SignatureFactory
 from tests.outbox.test_sending import start_server
 
+from .support import language_tab
 from .test_staff import log_in, staff_with_role
 
 pytestmark = pytest.mark.browser
@@ -65,6 +66,7 @@ def test_an_organizer_sends_an_update_about_a_delivery_and_only_who_asked_gets_i
     # Record the delivery, in English and Russian.
     log_in(page, live_server, staff, then=reverse("admin:content_delivery_add"))
     page.locator("#id_recipient_en").fill("The EU delegation to Kazakhstan")
+    language_tab(page, "id_recipient_ru")
     page.locator("#id_recipient_ru").fill("Делегация ЕС в Казахстане")
     page.locator("#id_delivered_on").fill("2026-12-01")
     page.locator("#id_signatures").fill("12431")
@@ -83,6 +85,7 @@ def test_an_organizer_sends_an_update_about_a_delivery_and_only_who_asked_gets_i
         f"1 декабря 2026 г. мы передали петицию «{site.title_ru}» с 12\xa0431 подписью."
         " Получатель: Делегация ЕС в Казахстане."
     )
+    language_tab(page, "id_body_ru")
     body_ru.fill(body_ru.input_value() + "\n\nСледующая встреча — в январе.")
     page.locator("input[name=_continue]").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
