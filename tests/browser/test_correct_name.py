@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from campaign.petitions import services
+from campaign.petitions import counting
 from campaign.petitions.tokens import manage_token_make
 from tests.factories import SignatureFactory
 
@@ -23,7 +23,7 @@ def test_a_signer_on_a_phone_corrects_their_name_and_sees_it(site, browse, live_
         country="KZ",
         show_publicly=True,
     )
-    services.signature_counts_update()
+    counting.signature_counts_update()
     tab = browse("phone")
     page = tab.page
     page.goto(live_server.url + "/")

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from campaign.content.models import About
+from campaign.petitions.counting import signature_counts_update
 from campaign.petitions.models import AuditEntry, Signature
-from campaign.petitions.services import signature_counts_update
 from campaign.petitions.tokens import manage_token_make
 from tests.conftest import StaffClient
 from tests.exports.helpers import body, download, names, staff_user
