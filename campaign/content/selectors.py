@@ -72,6 +72,13 @@ def about() -> About | None:
     return About.objects.order_by("pk").first()
 
 
+def contact_email(about_row: About | None = None) -> str:
+    """The address signers write to: the About page's, else the site's."""
+    if about_row is None:
+        about_row = about()
+    return (about_row and about_row.contact_email) or settings.CAMPAIGN_CONTACT_EMAIL
+
+
 def sources_all():
     return Source.objects.all()
 

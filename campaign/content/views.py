@@ -123,8 +123,7 @@ def sources(request):
 @require_safe
 def about(request):
     about = selectors.about()
-    contact = (about and about.contact_email) or settings.CAMPAIGN_CONTACT_EMAIL
-    return render(request, "content/about.html", {"about": about, "about_contact": contact})
+    return render(request, "content/about.html", {"about": about, "about_contact": selectors.contact_email(about)})
 
 
 # A short lifetime: once an organizer unpublishes a case, its photo must soon stop being served.

@@ -26,7 +26,7 @@ from django_countries import countries
 
 from campaign.moderation import actions as moderation_actions
 from campaign.moderation import lookups
-from campaign.moderation.forms import RejectForm
+from campaign.moderation.forms import RejectForm, SignatureCorrectForm
 from campaign.petitions.admin import ReadOnlyAdmin
 from campaign.petitions.models import AuditEntry, Invalidation, Signature
 from campaign.petitions.services import canonical_email
@@ -241,7 +241,14 @@ class SignatureAdmin(ReadOnlyAdmin):
                 one = Signature.objects.filter(pk=signature.pk)
                 if name in allowed and moderation_actions.signatures_eligible(action=kind, signatures=one).exists():
                     buttons.append({"name": name, "label": allowed[name][2], "danger": kind in ("reject", "erase")})
-        extra_context = {**(extra_context or {}), "moderation_buttons": buttons}
+        correct_form = None
+        if (
+            signature is not None
+            and signature.erased_at is None
+            and request.user.has_perm("petitions.change_signature")
+        ):
+            correct_form = SignatureCorrectForm(initial={"name": signature.name, "email": signature.email})
+        extra_context = {**(extra_context or {}), "moderation_buttons": buttons, "correct_form": correct_form}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_search_results(self, request, queryset, search_term):

@@ -25,6 +25,8 @@ AUDIT_ACTIONS = {
     "signatures_erase": _("erased personal data"),
     "signature_withdraw": _("signature withdrawn by its signer"),
     "signatures_hold": _("held for review again"),
+    "signature_correct": _("corrected a signature on the signer's request"),
+    "signature_correct_by_signer": _("signature's name corrected by its signer"),
     "signatures_anonymise": _("anonymised the signatures of a closed petition"),
     "petition_close": _("closed a petition"),
     "petition_close_scheduled": _("petition closed at its closing time"),
@@ -159,6 +161,9 @@ def audit_summary(details: dict) -> list[str]:
             lines.append(_("Signatures %(shown)s and %(more)d more") % {"shown": shown, "more": more})
         else:
             lines.append(_("Signatures %(shown)s") % {"shown": shown})
+    if details.get("fields"):
+        # Which fields were corrected, never their values.
+        lines.append(_("Corrected: %(fields)s") % {"fields": ", ".join(details["fields"])})
     if details.get("undoes"):
         lines.append(_("Undid entry #%(pk)s") % {"pk": details["undoes"]})
     if details.get("invalidation"):

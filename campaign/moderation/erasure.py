@@ -196,3 +196,16 @@ def signatures_personal_data_erase(*, signature_ids: list[int], quotes: Quotes |
             email_state=Signature.EmailState.NONE,
             erased_at=timezone.now(),
         )
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """A name as quotations of it are found: its words, case-folded."""
+    return tuple(_WORD.findall(name.casefold()))
+
+
+def quotations_scrub(*, petition_ids: set[int], people: list[tuple[str, str]]) -> int:
+    """Drop every quotation of these (name, email) pairs from the audit entries, export job
+    records and invalidation reasons of these petitions, as an erasure does (an empty name or
+    address is not looked for). Returns how many records changed."""
+    found = _People(people)
+    return Quotes(petition_ids=petition_ids).scrub(found) if found else 0

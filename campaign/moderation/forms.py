@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from campaign.petitions.forms import EMAIL_ERRORS, email_clean, name_clean, name_field
 from campaign.petitions.models import Petition
 
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{1,63}$")
@@ -108,3 +109,21 @@ class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=200, initial=_("spam"), help_text=_("Recorded in the audit log.")
     )
+
+
+class SignatureCorrectForm(forms.Form):
+    """A signature's corrected name and address, under the sign form's rules."""
+
+    name = name_field()
+    email = forms.EmailField(label=_("Email"), max_length=254, error_messages=EMAIL_ERRORS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+
+    def clean_name(self):
+        return name_clean(self.cleaned_data["name"])
+
+    def clean_email(self):
+        return email_clean(self.cleaned_data["email"])

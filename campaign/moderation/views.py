@@ -23,7 +23,9 @@ from campaign.petitions.sources import source_figures
 from campaign.staff_admin import staff_permission, staff_verified
 
 from . import actions, dashboard, invalidations, lookups
-from .forms import InvalidationApplyForm, InvalidationForm
+from .corrections import Correction
+from .corrections import signature_correct as correction_make
+from .forms import InvalidationApplyForm, InvalidationForm, SignatureCorrectForm
 
 QUEUE_PAGE_SIZE = 100
 CRITERIA_FIELDS = ("petition", "ip", "email_domain", "name_pattern", "country", "signed_from", "signed_to", "reason")
@@ -345,3 +347,43 @@ def undo(request):
     if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
     return redirect("moderation:queue")
+
+
+# --- Correcting a signature ------------------------------------------------------------------------
+
+
+@staff_permission("petitions.change_signature")
+@require_http_methods(["GET", "POST"])
+def signature_correct(request, signature_id):
+    """Correct a signature's name or email address, on the signer's written request. The form
+    is also on the signature's page in the admin; errors come back here."""
+    signature = get_object_or_404(Signature, pk=signature_id, erased_at__isnull=True)
+    signature_page = reverse("admin:petitions_signature_change", args=[signature.pk])
+    status = 200
+    if request.method == "POST":
+        form = SignatureCorrectForm(request.POST)
+        if form.is_valid():
+            outcome = correction_make(actor=request.user, signature_id=signature.pk, **form.cleaned_data)
+            if outcome is Correction.GONE:
+                messages.error(request, _("This signature was erased meanwhile: there is nothing to correct."))
+                return redirect(signature_page)
+            if outcome is Correction.EMAIL_TAKEN:
+                form.add_error("email", _("This address has already signed this petition, in another signature."))
+                status = 409
+            else:
+                if outcome is Correction.CORRECTED:
+                    messages.success(request, _("Corrected. The old name or address was removed from the audit log."))
+                else:
+                    messages.info(request, _("Nothing changed: the name and address are as they were."))
+                return redirect(signature_page)
+        else:
+            status = 400
+    else:
+        form = SignatureCorrectForm(initial={"name": signature.name, "email": signature.email})
+    context = {
+        "title": _("Correct name or email"),
+        "form": form,
+        "signature": signature,
+        "signature_page": signature_page,
+    }
+    return _render(request, "moderation/signature_correct.html", context, status=status)

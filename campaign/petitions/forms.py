@@ -42,6 +42,54 @@ EMAIL_ERRORS = {
 LEAVE_NAME_OFF_LABEL = _("Count my signature but leave my name off the list given to the authorities")
 
 
+def name_field() -> forms.CharField:
+    """The name field of the sign form; every form that takes a name uses it, with name_clean."""
+    return forms.CharField(
+        label=_("Full name"),
+        # The real limit (100) is measured after normalisation (name_clean); this only bounds
+        # the input, with the same message so nobody is told about two different limits.
+        max_length=300,
+        error_messages={
+            "required": _("Please enter your name."),
+            "max_length": NAME_TOO_LONG,
+            "null_characters_not_allowed": NAME_FORBIDDEN_CHARS,
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+def name_clean(value: str) -> str:
+    """A name as stored, or a form error: the sign form's rules, wherever a name is entered."""
+    name = unicodedata.normalize("NFC", value)
+    if has_forbidden_chars(name):
+        raise forms.ValidationError(NAME_FORBIDDEN_CHARS)
+    name = " ".join(name.split())
+    # A name has at least one letter: joiners or punctuation alone would show as nothing.
+    if not any(unicodedata.category(ch)[0] == "L" for ch in name):
+        raise forms.ValidationError(_("Please enter your name."))
+    if len(name) > NAME_MAX_LENGTH:
+        raise forms.ValidationError(NAME_TOO_LONG)
+    if URL_PATTERN.search(name):
+        raise forms.ValidationError(_("Please enter your name without web addresses."))
+    return name
+
+
+def email_clean(value: str) -> str:
+    """An address as stored, or a form error: the sign form's rules (less its typo suggestion)."""
+    email = plain_email(value.strip())
+    # Django's validator lets through addresses no email can be sent to, or stored for:
+    # control characters in a quoted local part (they become line breaks in the To
+    # header), domains the mail library cannot encode, and a case-folded form longer
+    # than its database column ("ß" folds to "ss").
+    try:
+        email.rpartition("@")[2].encode("idna")
+    except UnicodeError:
+        raise forms.ValidationError(EMAIL_ERRORS["invalid"]) from None
+    if has_forbidden_chars(email) or len(canonical_email(email)) > 254:
+        raise forms.ValidationError(EMAIL_ERRORS["invalid"])
+    return email
+
+
 class SharedChoicesField(LazyTypedChoiceField):
     """A choice field whose choices are shared by every form instance, not copied.
 
@@ -100,18 +148,7 @@ class SourceField(forms.CharField):
 
 
 class SignatureForm(forms.Form):
-    name = forms.CharField(
-        label=_("Full name"),
-        # The real limit (100) is measured after normalisation below; this only bounds the
-        # input, with the same message so nobody is told about two different limits.
-        max_length=300,
-        error_messages={
-            "required": _("Please enter your name."),
-            "max_length": NAME_TOO_LONG,
-            "null_characters_not_allowed": NAME_FORBIDDEN_CHARS,
-        },
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
+    name = name_field()
     email = forms.EmailField(
         label=_("Email"),
         max_length=254,
@@ -168,31 +205,10 @@ class SignatureForm(forms.Form):
         return helper
 
     def clean_name(self):
-        name = unicodedata.normalize("NFC", self.cleaned_data["name"])
-        if has_forbidden_chars(name):
-            raise forms.ValidationError(NAME_FORBIDDEN_CHARS)
-        name = " ".join(name.split())
-        # A name has at least one letter: joiners or punctuation alone would show as nothing.
-        if not any(unicodedata.category(ch)[0] == "L" for ch in name):
-            raise forms.ValidationError(_("Please enter your name."))
-        if len(name) > NAME_MAX_LENGTH:
-            raise forms.ValidationError(NAME_TOO_LONG)
-        if URL_PATTERN.search(name):
-            raise forms.ValidationError(_("Please enter your name without web addresses."))
-        return name
+        return name_clean(self.cleaned_data["name"])
 
     def clean_email(self):
-        email = plain_email(self.cleaned_data["email"].strip())
-        # Django's validator lets through addresses no email can be sent to, or stored for:
-        # control characters in a quoted local part (they become line breaks in the To
-        # header), domains the mail library cannot encode, and a case-folded form longer
-        # than its database column ("ß" folds to "ss").
-        try:
-            email.rpartition("@")[2].encode("idna")
-        except UnicodeError:
-            raise forms.ValidationError(EMAIL_ERRORS["invalid"]) from None
-        if has_forbidden_chars(email) or len(canonical_email(email)) > 254:
-            raise forms.ValidationError(EMAIL_ERRORS["invalid"])
+        email = email_clean(self.cleaned_data["email"])
         suggestion = email_suggestion(email)
         if suggestion and (self.data.get("email_kept") or "").strip() != email:
             self.email_suggestion, self.email_suggested_for = suggestion, email
@@ -249,3 +265,18 @@ class ManageChoicesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class ManageNameForm(forms.Form):
+    """A signer's corrected name, under the sign form's rules."""
+
+    name = name_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Your name")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_name(self):
+        return name_clean(self.cleaned_data["name"])

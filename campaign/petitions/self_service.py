@@ -1,10 +1,11 @@
-"""What a signer does through their "Manage my signature" link: change their choices, download
-what we hold about them, withdraw. Each write is a keyword-only service, as in services.py."""
+"""What a signer does through their "Manage my signature" link: change their choices, correct
+their name, download what we hold about them, withdraw. Each write is a keyword-only service, as in services.py."""
 
 from django.db import transaction
 from django.utils import timezone
 
 from campaign.moderation.audit import audit_record
+from campaign.moderation.corrections import Correction, signature_correct
 from campaign.moderation.erasure import signatures_personal_data_erase
 
 from . import counting
@@ -24,6 +25,12 @@ def signature_choices_change(
         # As the unsubscribe link does: the first time updates were stopped is the one recorded.
         rows.filter(unsubscribed_at__isnull=True).update(unsubscribed_at=timezone.now())
     return bool(changed)
+
+
+def signature_name_correct(*, signature_id: int, name: str) -> Correction:
+    """The signer corrects their own name (their address only staff change: a new one would
+    need its own confirmation). Audited and scrubbed as a staff correction is."""
+    return signature_correct(actor=None, signature_id=signature_id, name=name)
 
 
 def signature_withdraw(*, signature_id: int) -> bool:

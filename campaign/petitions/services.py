@@ -35,6 +35,14 @@ def canonical_email(email: str) -> str:
     return email.strip().casefold()
 
 
+def signature_email_fields(*, email: str) -> dict[str, str]:
+    """The address as stored and what is derived from it: the one place that derives them,
+    for signing and for a correction alike (a correction must find the same duplicates)."""
+    email = email.strip()
+    canonical = canonical_email(email)
+    return {"email": email, "email_canonical": canonical, "email_domain": canonical.rpartition("@")[2]}
+
+
 def petition_seed(*, slug: str, title: str, text: str, goal: int, translations: dict[str, dict[str, str]]) -> bool:
     """Create the campaign's petition if it is missing; never overwrite edits. A translation is
     filled in only where it is empty and the English text is still the one it translates."""
@@ -178,17 +186,14 @@ def signature_create(
 
     Returns nothing on purpose: the caller must answer a repeat signer exactly as a new one.
     """
-    email = email.strip()
-    canonical = canonical_email(email)
-    domain = canonical.rpartition("@")[2]
+    email_fields = signature_email_fields(email=email)
+    domain = email_fields["email_domain"]
     reasons = abuse.immediate_suspicions(email_domain=domain, honeypot=honeypot)
     checks = abuse.rate_checks(petition_id=petition.pk, ip=ip_address, email_domain=domain, name=name)
     signature = Signature(
         petition=petition,
         name=name,
-        email=email,
-        email_canonical=canonical,
-        email_domain=domain,
+        **email_fields,
         country=country,
         show_publicly=show_publicly,
         keep_updated=keep_updated,
@@ -206,7 +211,11 @@ def signature_create(
         wake = True
     else:
         # Signed before (possibly a split second ago, in a concurrent request).
-        wake = bool(signature_emails_request(Signature.objects.filter(petition=petition, email_canonical=canonical)))
+        wake = bool(
+            signature_emails_request(
+                Signature.objects.filter(petition=petition, email_canonical=email_fields["email_canonical"])
+            )
+        )
     transaction.on_commit(
         lambda: _after_signing(
             signature_id=signature.pk if inserted else None, checks=checks, reasons=reasons, wake=wake

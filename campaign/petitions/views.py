@@ -12,11 +12,14 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from campaign.content import selectors as content_selectors
+from campaign.moderation.corrections import Correction
+
 from . import selectors, self_service, services
 from .abuse import client_ip
 from .country_chart import country_chart
 from .email_typos import webmail_for
-from .forms import ManageChoicesForm, ManageRequestForm, ResendForm, SignatureForm
+from .forms import ManageChoicesForm, ManageNameForm, ManageRequestForm, ResendForm, SignatureForm
 from .models import Petition, Signature
 from .sources import SOURCE_PARAMETER, share_urls, source_code_clean
 from .tokens import (
@@ -268,7 +271,7 @@ def manage_request(request, slug):
     return render(request, "petitions/manage_request.html", {"petition": petition, "form": form}, status=status)
 
 
-MANAGE_ACTIONS = ("choices", "download", "withdraw")
+MANAGE_ACTIONS = ("choices", "correct_name", "download", "withdraw")
 
 
 @cache_control(no_store=True, private=True)
@@ -286,6 +289,7 @@ def manage(request, token):
     if signature is None:
         return _link_problem(request, expired=False, status=404, manage=True)
     petition, status, closed = signature.petition, 200, False
+    name_form = ManageNameForm(initial={"name": signature.name})
     form = ManageChoicesForm(
         initial={
             "show_publicly": signature.show_publicly,
@@ -306,6 +310,16 @@ def manage(request, token):
             )
             response["Content-Disposition"] = f'attachment; filename="my-signature-{petition.slug}.json"'
             return response
+        elif action == "correct_name":
+            name_form = ManageNameForm(request.POST)
+            if name_form.is_valid():
+                outcome = self_service.signature_name_correct(
+                    signature_id=signature.pk, name=name_form.cleaned_data["name"]
+                )
+                if outcome is Correction.GONE:
+                    return _link_problem(request, expired=False, status=404, manage=True)
+                return redirect(reverse("petitions:manage", kwargs={"token": token}) + "?corrected=1")
+            status = 400
         elif action == "withdraw":
             if self_service.signature_withdraw(signature_id=signature.pk):
                 return redirect("petitions:withdrawn", slug=petition.slug)
@@ -320,7 +334,10 @@ def manage(request, token):
         "petition": petition,
         "signature": signature,
         "form": form,
+        "name_form": name_form,
+        "contact_email": content_selectors.contact_email(),
         "saved": request.GET.get("saved") == "1",
+        "corrected": request.GET.get("corrected") == "1",
         "closed": closed,
     }
     return render(request, "petitions/manage.html", context, status=status)

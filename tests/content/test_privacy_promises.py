@@ -329,3 +329,50 @@ def test_moderators_can_see_your_ip_address_to_check_for_abuse(seeded):
     moderator.force_login(UserFactory(groups=["Moderator"]))
     page = moderator.get(reverse("admin:petitions_signature_change", args=[signature.pk]))
     assert page.status_code == 200 and "203.0.113.88" in page.content.decode()
+
+
+def test_under_the_gdpr_you_can_ask_to_correct_them(seeded, django_capture_on_commit_callbacks):
+    """ "Under the GDPR you can ask to see the details we hold about you, to correct them, or to
+    erase them." Correcting: the signer corrects their name from the "Manage my signature" page
+    (self_service.signature_name_correct); staff correct a name or an address on the signer's
+    request (moderation.corrections.signature_correct), the address with what is derived from
+    it recomputed; neither leaves the old values in the audit log."""
+    from campaign.moderation.corrections import Correction, signature_correct
+    from campaign.petitions.models import AuditEntry
+    from campaign.petitions.tokens import manage_token_make
+    from tests.factories import UserFactory
+
+    assert privacy_says(
+        "Under the GDPR you can ask to see the details we hold about you, to correct them, or to erase them."
+    )
+    signature = SignatureFactory(petition=seeded, name="Aigerm Bekova", email="aigerim@gmial.com", confirmed=True)
+    manage = reverse("petitions:manage", kwargs={"token": manage_token_make(public_id=signature.public_id)})
+    page = Client().get(manage).content.decode()
+    assert "Correct your name" in page and "To change your email address, write to us at" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        assert Client().post(manage, {"name": "Aigerim Bekova", "correct_name": ""}).status_code == 302
+    assert "Signed as Aigerim Bekova" in Client().get(manage).content.decode()
+
+    # Staff, on the signer's written request from her right address.
+    moderator = UserFactory(groups=["Moderator"])
+    client = StaffClient()
+    client.force_login(moderator)
+    url = reverse("moderation:signature_correct", args=[signature.pk])
+    response = client.post(url, {"name": "Aigerim Bekova", "email": "aigerim@gmail.com"})
+    assert response.status_code == 302
+    row = Signature.objects.get(pk=signature.pk)
+    assert (row.name, row.email, row.email_canonical, row.email_domain) == (
+        "Aigerim Bekova",
+        "aigerim@gmail.com",
+        "aigerim@gmail.com",
+        "gmail.com",
+    )
+    assert signature_correct(actor=moderator, signature_id=signature.pk, name="Aigerim Bekova") is (
+        Correction.UNCHANGED
+    )
+    recorded = json.dumps(list(AuditEntry.objects.values_list("details", flat=True)), ensure_ascii=False)
+    assert "igerim" not in recorded and "igerm" not in recorded and "gmial" not in recorded
+    assert set(AuditEntry.objects.values_list("action", flat=True)) == {
+        "signature_correct_by_signer",
+        "signature_correct",
+    }

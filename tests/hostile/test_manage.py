@@ -8,7 +8,7 @@ from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 
-from campaign.petitions.forms import ManageRequestForm
+from campaign.petitions.forms import ManageNameForm, ManageRequestForm
 from campaign.petitions.models import Signature
 from campaign.petitions.tokens import confirm_token_make, manage_token_make
 from tests.factories import SignatureFactory
@@ -49,7 +49,9 @@ def test_the_manage_page_answers_every_hostile_value_in_every_field_cleanly(clie
         allowed = {400} if len(payload) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE else {302}
         findings.check_response(value, client.post(url, payload, content_type=FORM), allowed=allowed, baseline=baseline)
         # Hostile values as the action's name: no action, or several, is a 400.
-        payload = body({value: "1"}) if as_text(value) not in ("choices", "download", "withdraw") else b""
+        payload = (
+            body({value: "1"}) if as_text(value) not in ("choices", "correct_name", "download", "withdraw") else b""
+        )
         findings.check_response(value, client.post(url, payload, content_type=FORM), allowed={400}, baseline=baseline)
     findings.assert_none()
     row = Signature.objects.get()
@@ -140,3 +142,28 @@ def test_the_manage_page_shows_every_hostile_name_and_address_escaped(client, si
         Signature.objects.filter(pk=signature.pk).update(name=text)
         findings.check_response(value, client.get(url), allowed={200})
     findings.assert_none()
+
+
+def test_every_hostile_name_in_the_name_correction_gets_a_form_error_or_is_stored_as_the_sign_form_would(
+    client, signature
+):
+    url = manage_url(signature)
+    baseline = client.get(url).content.decode()
+    findings = Findings("the manage page's name correction")
+    for value in HOSTILE:
+        payload = body({"name": value, "correct_name": ""})
+        form = ManageNameForm({"name": as_text(value)})
+        if len(payload) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            allowed = {400}  # refused before the form is read
+        else:
+            allowed = {302} if form.is_valid() else {400}
+        findings.check_response(value, client.post(url, payload, content_type=FORM), allowed=allowed, baseline=baseline)
+        stored = Signature.objects.get(pk=signature.pk).name
+        if 302 in allowed and stored != form.cleaned_data["name"]:
+            findings.add(value, "stored something else than the sign form's cleaning gives")
+        if 302 in allowed:
+            Signature.objects.filter(pk=signature.pk).update(name="Anna Bekova")
+    findings.assert_none()
+    row = Signature.objects.get(pk=signature.pk)
+    # Nothing else about the signature moved: still there, confirmed, the same address.
+    assert row.erased_at is None and row.state == Signature.State.CONFIRMED and row.email == signature.email

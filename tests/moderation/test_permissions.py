@@ -71,6 +71,9 @@ MODERATION = {
     "moderation:invalidation": MODERATORS,
     "moderation:invalidation_reverse": MODERATORS,
     "moderation:undo": MODERATORS,
+    # Correcting a signer's name or address (on their written request): the roles that may
+    # change signatures (petitions.change_signature: Moderator, and Administrator, who has all).
+    "moderation:signature_correct": MODERATORS,
 }
 # Every export page, whatever it is: organizers and administrators only.
 NAMESPACE_DEFAULTS = {"exports": EXPORTERS}
@@ -204,6 +207,8 @@ def _url(name: str, params: list[str], objects: dict, user) -> str:
             kwargs[param] = _export_job(objects["petition"], objects["users"]["administrator"]).pk
         elif param in ("object_id", "id"):
             kwargs[param] = next(pk for prefix, pk in by_model.items() if short.startswith(prefix))
+        elif param == "signature_id":
+            kwargs[param] = objects["signature"].pk
         elif param == "pk" and name.startswith("moderation:"):
             kwargs[param] = objects["invalidation"].pk
         elif param == "pk" and name.startswith("exports:"):
