@@ -48,6 +48,22 @@ def email_suggestion(email: str) -> str | None:
 
 
 _LISTED = frozenset(DOMAINS)
+# pymailcheck keeps a closest candidate only within this distance (one threshold for all three lists).
+_THRESHOLD = max(pymailcheck.DOMAIN_THRESHOLD, pymailcheck.SECOND_LEVEL_THRESHOLD, pymailcheck.TOP_LEVEL_THRESHOLD)
+
+
+def _distance_within_threshold(typed: str, candidate: str) -> float:
+    """pymailcheck's sift3 distance wherever it can matter, and a lower bound of it elsewhere.
+
+    sift3 is (len(a) + len(b)) / 2 - matches, with matches <= the shorter length, so it is at
+    least half the difference in length. A candidate whose bound is over the threshold can be
+    neither kept nor the closest of those kept; pymailcheck picks the same domain either way,
+    without sift3's pure-Python loop for most of the ~150 candidates of an unlisted domain.
+    """
+    bound = abs(len(typed) - len(candidate)) / 2
+    if bound > _THRESHOLD:
+        return bound
+    return pymailcheck.sift3_distance(typed, candidate)
 
 
 @lru_cache(maxsize=4096)
@@ -57,7 +73,11 @@ def _domain_suggestion(domain: str) -> str | None:
     if domain in _LISTED:
         return None
     found = pymailcheck.suggest(
-        f"x@{domain}", domains=DOMAINS, second_level_domains=SECOND_LEVEL_DOMAINS, top_level_domains=TOP_LEVEL_DOMAINS
+        f"x@{domain}",
+        domains=DOMAINS,
+        second_level_domains=SECOND_LEVEL_DOMAINS,
+        top_level_domains=TOP_LEVEL_DOMAINS,
+        distance_callable=_distance_within_threshold,
     )
     if not found or found["domain"] == domain:
         return None
