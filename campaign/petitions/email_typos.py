@@ -48,6 +48,66 @@ def email_suggestion(email: str) -> str | None:
 
 
 _LISTED = frozenset(DOMAINS)
+# pymailcheck keeps a closest candidate only within this distance (one threshold for all three lists).
+_THRESHOLD = max(pymailcheck.DOMAIN_THRESHOLD, pymailcheck.SECOND_LEVEL_THRESHOLD, pymailcheck.TOP_LEVEL_THRESHOLD)
+
+
+@lru_cache(maxsize=1024)  # three lists, by the length of a domain's part (at most 254)
+def _near_in_length(candidates: tuple[str, ...], length: int) -> tuple[str, ...]:
+    """The candidates pymailcheck could pick for a name of `length`, in their order: sift3 is at
+    least half the difference in length (see _sift3_within_threshold), and one equal to the
+    name has its length."""
+    return tuple(c for c in candidates if abs(len(c) - length) <= 2 * _THRESHOLD)
+
+
+def _sift3_within_threshold(s_1: str, s_2: str, max_offset: int = 5) -> float:
+    """pymailcheck.sift3_distance where it is at most the threshold, else a bound above it.
+
+    sift3 walks both names, is (len(s_1) + len(s_2)) / 2 - lcs, and adds one to lcs at most once a
+    step for at most the shorter length of steps; so each step that adds nothing puts the result
+    one further above half the difference in length. Past the threshold, pymailcheck neither
+    keeps a candidate nor lets it shadow a nearer one, so the walk stops there (the same loop as
+    pymailcheck's, otherwise: the test compares their suggestions).
+    """
+    len_1, len_2 = len(s_1), len(s_2)
+    if not len_1 or not len_2:
+        return pymailcheck.sift3_distance(s_1, s_2, max_offset)
+    half_difference = abs(len_1 - len_2) / 2
+    c = offset_1 = offset_2 = lcs = 0
+    while c + offset_1 < len_1 and c + offset_2 < len_2:
+        if s_1[c + offset_1] == s_2[c + offset_2]:
+            lcs += 1
+        else:
+            if half_difference + (c + 1 - lcs) > _THRESHOLD:
+                return half_difference + (c + 1 - lcs)
+            offset_1 = offset_2 = 0
+            for i in range(max_offset):
+                if c + i < len_1 and s_1[c + i] == s_2[c]:
+                    offset_1 = i
+                    break
+                if c + i < len_2 and s_1[c] == s_2[c + i]:
+                    offset_2 = i
+                    break
+        c += 1
+    return (len_1 + len_2) / 2.0 - lcs
+
+
+def _pymailcheck_domain(domain: str) -> str | None:
+    """pymailcheck's suggested domain (None for none), comparing only as far as a candidate can
+    still win: the same answer as with the whole lists and full distances, for a small part of
+    sift3's pure-Python work on the ~130 candidates of an unlisted domain."""
+    email = f"x@{domain}"
+    parts = pymailcheck.split_email(email.lower())  # as pymailcheck.suggest splits it
+    if not parts:
+        return None
+    found = pymailcheck.suggest(
+        email,
+        domains=_near_in_length(DOMAINS, len(parts["domain"])),
+        second_level_domains=_near_in_length(SECOND_LEVEL_DOMAINS, len(parts["second_level_domain"])),
+        top_level_domains=_near_in_length(TOP_LEVEL_DOMAINS, len(parts["top_level_domain"])),
+        distance_callable=_sift3_within_threshold,
+    )
+    return found["domain"] if found else None
 
 
 @lru_cache(maxsize=4096)
@@ -56,12 +116,9 @@ def _domain_suggestion(domain: str) -> str | None:
     is worked out once per process. A listed domain is never corrected."""
     if domain in _LISTED:
         return None
-    found = pymailcheck.suggest(
-        f"x@{domain}", domains=DOMAINS, second_level_domains=SECOND_LEVEL_DOMAINS, top_level_domains=TOP_LEVEL_DOMAINS
-    )
-    if not found or found["domain"] == domain:
+    suggested = _pymailcheck_domain(domain)
+    if not suggested or suggested == domain:
         return None
-    suggested = found["domain"]
     if suggested not in _LISTED and not _one_likely_slip(domain, suggested):
         return None
     return suggested

@@ -114,8 +114,9 @@ class SharedChoicesField(LazyTypedChoiceField):
 
     def use_choices(self, choices) -> None:
         """Other labels for the same keys (another language), already normalised: set without
-        Django's per-form normalisation."""
-        self._choices = self.widget.choices = choices
+        Django's per-form normalisation. The widget's `choices` setter would normalise them
+        again (a new list of ~250 pairs, each pair checked), so its attribute is set directly."""
+        self._choices = self.widget._choices = choices
 
     def valid_value(self, value):
         # One set lookup, where Django walks the ~250 choices comparing each (lazily translated) pair.

@@ -83,3 +83,49 @@ def test_an_address_with_a_cyrillic_domain_is_shown_back_on_the_thank_you_page(
 
     assert response.status_code == 302
     assert "zhanna@пример.рф" in client.get(response["Location"]).content.decode()
+
+
+def _one_slip_away(domain: str) -> set[str]:
+    """Every domain one keystroke from `domain`: a letter dropped, doubled, swapped or replaced."""
+    letters = "aoi."
+    out = set()
+    for i in range(len(domain)):
+        out.add(domain[:i] + domain[i + 1 :])
+        out.add(domain[:i] + domain[i] + domain[i:])
+        out.add(domain[:i] + domain[i + 1 : i + 2] + domain[i] + domain[i + 2 :])
+        out.update(domain[:i] + c + domain[i + 1 :] for c in letters)
+    return out
+
+
+def test_the_quick_typo_check_suggests_exactly_what_pymailcheck_alone_does():
+    # The typo check compares a domain only with the listed names that can be closest; over typos
+    # of every listed domain and unlisted domains of every length, it finds what the full
+    # comparison finds.
+    import pymailcheck
+
+    from campaign.petitions import email_typos
+
+    def full(domain):
+        found = pymailcheck.suggest(
+            f"x@{domain}",
+            domains=email_typos.DOMAINS,
+            second_level_domains=email_typos.SECOND_LEVEL_DOMAINS,
+            top_level_domains=email_typos.TOP_LEVEL_DOMAINS,
+        )
+        return found["domain"] if found else None
+
+    domains = {"a.b", "x", "mail.kz", "company.am", "пример.рф", "nu.edu.kz", "d12.bench.example", "İ.com"}
+    domains |= {f"{'q' * n}.{tld}" for n in range(1, 20) for tld in ("com", "co", "kz", "edu.kz")}
+    for listed in email_typos.DOMAINS[:30]:
+        domains |= _one_slip_away(listed)
+    # A name cut short is a candidate's prefix, the nearest a shorter name can be: "hot" is within
+    # the threshold of "hotmail", four letters longer.
+    for name in (*email_typos.DOMAINS, *email_typos.SECOND_LEVEL_DOMAINS):
+        domains |= {f"{name[:cut]}.com" for cut in range(1, len(name))}
+    domains |= {f"sample.{tld[:cut]}" for tld in email_typos.TOP_LEVEL_DOMAINS for cut in range(1, len(tld))}
+    suggested = 0
+    for domain in sorted(domains):
+        expected = full(domain)
+        assert email_typos._pymailcheck_domain(domain) == expected, domain
+        suggested += bool(expected)
+    assert suggested > 1000  # the corpus is mostly typos that get a suggestion
