@@ -24,6 +24,7 @@ import requests
 from django.urls import reverse
 from requests.adapters import HTTPAdapter
 
+from campaign.petitions import crypto
 from campaign.petitions.models import Signature
 from tests.conftest import need
 from tests.deploy.nginx import Nginx, proxy_service, render, self_signed_certificate
@@ -58,6 +59,8 @@ def site_root():
             "DJANGO_SETTINGS_MODULE": "tests.deploy.settings",
             "DEBUG": "False",
             "SECRET_KEY": "collectstatic-only",
+            "FIELD_ENCRYPTION_KEYS": crypto.key_new(),
+            "BLIND_INDEX_KEY": crypto.key_new(),
             "EMAIL_URL": "smtp://collectstatic.invalid:25",
             "STATIC_ROOT": str(root / "static"),
         },
