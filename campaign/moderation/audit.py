@@ -122,6 +122,7 @@ _FILTER_WORDS = {
     "ip": _("IP address or range"),
     "email_domain": _("email domain"),
     "name_pattern": _("name pattern"),
+    "name_shape": _("name shape"),
     "signed_from": _("signed from"),
     "signed_to": _("signed before"),
 }

@@ -18,7 +18,7 @@ from django.utils import timezone
 from campaign.dispatch import dispatcher
 from campaign.outbox import wake as outbox_wake
 
-from . import abuse, sources
+from . import abuse, crypto, sources
 from .models import Invalidation, Petition, Signature
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,24 @@ def canonical_email(email: str) -> str:
     plus-tags is left to the per-domain rate limit and the moderators.
     """
     return email.strip().casefold()
+
+
+def email_lookup(email: str) -> str:
+    """The blind index an address's signature is found by (Signature.email_index)."""
+    return crypto.email_index(canonical_email(email))
+
+
+def signature_email_fields(*, email: str) -> dict[str, str]:
+    """The address as stored (encrypted by its field) and what is derived from it: the one place
+    that derives them, so that every writer finds the same duplicates."""
+    email = email.strip()
+    canonical = canonical_email(email)
+    return {"email": email, "email_index": crypto.email_index(canonical), "email_domain": canonical.rpartition("@")[2]}
+
+
+def signature_name_fields(*, name: str) -> dict[str, str]:
+    """The name as stored (encrypted by its field) and its blind indexes for moderators."""
+    return {"name": name, "name_words": crypto.name_words(name), "name_shape": crypto.name_shape(name)}
 
 
 def petition_seed(*, slug: str, title: str, text: str, goal: int, translations: dict[str, dict[str, str]]) -> bool:
@@ -135,7 +153,7 @@ def _insert_sql(connection) -> tuple[str, list]:
         fields = [f for f in Signature._meta.concrete_fields if not f.primary_key]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
-        conflict = ", ".join(quote(Signature._meta.get_field(name).column) for name in ("petition", "email_canonical"))
+        conflict = ", ".join(quote(Signature._meta.get_field(name).column) for name in ("petition", "email_index"))
         sql = (
             f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
             f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(Signature._meta.pk.column)}"
@@ -179,17 +197,14 @@ def signature_create(
 
     Returns nothing on purpose: the caller must answer a repeat signer exactly as a new one.
     """
-    email = email.strip()
-    canonical = canonical_email(email)
-    domain = canonical.rpartition("@")[2]
+    email_fields = signature_email_fields(email=email)
+    domain = email_fields["email_domain"]
     reasons = abuse.immediate_suspicions(email_domain=domain, honeypot=honeypot)
     checks = abuse.rate_checks(petition_id=petition.pk, ip=ip_address, email_domain=domain, name=name)
     signature = Signature(
         petition=petition,
-        name=name,
-        email=email,
-        email_canonical=canonical,
-        email_domain=domain,
+        **signature_name_fields(name=name),
+        **email_fields,
         country=country,
         show_publicly=show_publicly,
         keep_updated=keep_updated,
@@ -207,7 +222,11 @@ def signature_create(
         wake = True
     else:
         # Signed before (possibly a split second ago, in a concurrent request).
-        wake = bool(signature_emails_request(Signature.objects.filter(petition=petition, email_canonical=canonical)))
+        wake = bool(
+            signature_emails_request(
+                Signature.objects.filter(petition=petition, email_index=email_fields["email_index"])
+            )
+        )
     transaction.on_commit(
         lambda: _after_signing(
             signature_id=signature.pk if inserted else None, checks=checks, reasons=reasons, wake=wake
@@ -277,7 +296,8 @@ def signature_resend_request(*, petition: Petition, email: str, ip_address: str 
         # The address waits in the cache under a random key, and the task carries only the key:
         # a task's arguments end up in worker logs, and an address must never be logged.
         key = secrets.token_urlsafe(18)
-        cache.set(RESEND_KEY.format(key), [petition.pk, email], timeout=RESEND_SECONDS)
+        # The address's blind index, not the address: the cache holds no one's address either.
+        cache.set(RESEND_KEY.format(key), [petition.pk, email_lookup(email)], timeout=RESEND_SECONDS)
     except Exception:  # noqa: BLE001 - Redis unreachable: the outbox row records the request instead
         # Only during an outage is the lookup the request's; the per-signature cap still bounds the emails,
         # and the outbox sweeper sends the email once Redis is back.
@@ -307,12 +327,18 @@ def signature_resend(*, request_key: str) -> None:
     if request is None:
         return
     cache.delete(RESEND_KEY.format(request_key))
-    signature_resend_record(petition_id=request[0], email=request[1])
+    petition_id, index = request
+    # A request cached before the addresses were encrypted holds the address itself.
+    _resend(petition_id=petition_id, index=email_lookup(index) if "@" in index else index)
 
 
 def signature_resend_record(*, petition_id: int, email: str) -> None:
     """Make the email of this address's signature due again (within the cap); the outbox sends it."""
-    existing = Signature.objects.filter(petition_id=petition_id, email_canonical=canonical_email(email))
+    _resend(petition_id=petition_id, index=email_lookup(email))
+
+
+def _resend(*, petition_id: int, index: str) -> None:
+    existing = Signature.objects.filter(petition_id=petition_id, email_index=index)
     if signature_emails_request(existing):
         outbox_wake.wake()
 
