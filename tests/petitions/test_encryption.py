@@ -7,12 +7,14 @@ import subprocess
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from campaign.moderation import keys as key_services
 from campaign.petitions import crypto, services
 from campaign.petitions.fields import Sealed
-from campaign.petitions.models import Signature
+from campaign.petitions.models import AuditEntry, Signature
 from tests.conftest import need
 from tests.factories import PetitionFactory, SignatureFactory
 
@@ -136,3 +138,76 @@ def test_the_local_key_file_is_made_once_and_never_committed():
     assert path.exists() and oct(path.stat().st_mode)[-3:] == "600"
     ignored = subprocess.run(["git", "check-ignore", "-q", str(path)], cwd=settings.BASE_DIR)
     assert ignored.returncode == 0, "var/field-keys.json must be git-ignored"
+
+
+# --- Key rotation and the blind-index rebuild --------------------------------------------------
+
+
+def populate(petition, n: int) -> list[tuple[int, str, str]]:
+    rows = []
+    for i in range(n):
+        name, email = f"Signer Number{i} Ospanov", f"signer.{i}@example.org"
+        rows.append((SignatureFactory(petition=petition, name=name, email=email).pk, name, email))
+    return rows
+
+
+def test_rotating_keys_re_encrypts_every_row_which_then_opens_with_the_new_key_alone(petition, settings, capsys):
+    old = settings.FIELD_ENCRYPTION_KEYS[0]
+    rows = populate(petition, 25)
+    erased = SignatureFactory(petition=petition)
+    Signature.objects.filter(pk=erased.pk).update(name="", email="", email_index=f"erased-{erased.pk}")
+    new = crypto.key_new()
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+
+    call_command("rotate_field_keys", "--batch-size", "7")
+    assert "26 signatures examined, 25 re-encrypted" in capsys.readouterr().out
+
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key dropped: every row must still open
+    prefix = crypto.keyring().prefix
+    for pk, name, email in rows:
+        sealed_name, sealed_email = stored(Signature(pk=pk))
+        assert sealed_name.startswith(prefix) and sealed_email.startswith(prefix)
+        signature = Signature.objects.get(pk=pk)
+        assert (signature.name, signature.email) == (name, email)
+    assert Signature.objects.get(pk=erased.pk).name == ""
+    entry = AuditEntry.objects.get(action="field_keys_rotate")
+    assert entry.count == 25 and entry.details["finished"] and entry.details["key"] == crypto.keyring().current_id
+
+
+def test_an_interrupted_rotation_resumes_where_it_stopped(petition, settings):
+    old = settings.FIELD_ENCRYPTION_KEYS[0]
+    populate(petition, 20)
+    settings.FIELD_ENCRYPTION_KEYS = [crypto.key_new(), old]
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_two_batches(progress):
+        if progress.examined >= 10 and not progress.finished:
+            raise Stop
+
+    with pytest.raises(Stop):
+        key_services.field_keys_rotate(batch_size=5, progress=stop_after_two_batches)
+    prefix = crypto.keyring().prefix
+    assert sum(stored(s)[0].startswith(prefix) for s in Signature.objects.all()) == 10
+
+    resumed = key_services.field_keys_rotate(batch_size=5)
+    assert resumed.resumed and resumed.changed == 20 and resumed.examined == 20
+    assert all(stored(s)[0].startswith(prefix) for s in Signature.objects.all())
+    assert AuditEntry.objects.filter(action="field_keys_rotate").count() == 1
+
+
+def test_a_new_blind_index_key_needs_the_rebuild_which_restores_duplicates_and_searches(
+    client, petition, settings, django_capture_on_commit_callbacks
+):
+    sign(client, petition, django_capture_on_commit_callbacks)
+    settings.BLIND_INDEX_KEY = crypto.key_new()
+    assert not Signature.objects.filter(email_index=services.email_lookup(ADDRESS)).exists()
+
+    call_command("rebuild_blind_indexes", "--batch-size", "1")
+
+    sign(client, petition, django_capture_on_commit_callbacks)
+    [signature] = Signature.objects.filter(petition=petition)
+    assert signature.email_requests == 2
+    assert Signature.objects.filter(name_words__contains=crypto.name_words_query_terms("zhanar")[0]).exists()
+    assert AuditEntry.objects.get(action="blind_indexes_rebuild").details["finished"]
