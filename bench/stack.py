@@ -42,6 +42,8 @@ EMPTY_DATABASE_URL = DATABASE_URL + "_empty"
 EMPTY_REDIS_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{int(REDIS_URL.rsplit('/', 1)[1]) + 1}"
 SLUG = "free-kazakhstan-detainees"
 WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "4"))  # as docker-compose.yml runs it
+UPDATE_WORKER_CONCURRENCY = 2  # docker-compose.yml's worker-updates
+UPDATE_WORKER_NICE = 10
 
 
 # The stack's encryption keys: fixed, so that a --keep-db database opens in the next run; for
@@ -169,7 +171,8 @@ class BenchStack:
         return name in self.procs and self.procs[name].alive()
 
     def start_sink(self):
-        self.start("sink", [sys.executable, str(BENCH / "smtp_sink.py"), str(self.sink.port)])
+        # The provider is another machine in production: here its stand-in yields the CPU to the site.
+        self.start("sink", ["nice", "-n", "19", sys.executable, str(BENCH / "smtp_sink.py"), str(self.sink.port)])
         self.procs["sink"].wait_for_output(r"sink listening", timeout=60)
 
     def start_gunicorn(self, name, env, port):
@@ -179,16 +182,34 @@ class BenchStack:
         wait_for(lambda: web_answers(local_url(port), web), timeout=60, what=name, diagnostics=web.tail)
 
     def start_worker(self):
+        """The workers as production's compose runs them: one for signing's emails and the rest, one
+        for updates to supporters at a lower CPU priority."""
         worker = self.start(
-            "worker", celery_worker_command(hostname="bench@%h", concurrency=self.concurrency, loglevel="INFO")
+            "worker",
+            celery_worker_command(hostname="bench@%h", concurrency=self.concurrency, loglevel="INFO", queues="celery"),
+        )
+        updates = self.start(
+            "worker_updates",
+            celery_worker_command(
+                hostname="bench-updates@%h",
+                concurrency=UPDATE_WORKER_CONCURRENCY,
+                loglevel="INFO",
+                queues="updates",
+                nice=UPDATE_WORKER_NICE,
+            ),
         )
         worker.wait_for_output(WORKER_READY, timeout=60)
+        updates.wait_for_output(WORKER_READY, timeout=60)
+
+    def stop_workers(self):
+        self.stop("worker")
+        self.stop("worker_updates")
 
     def broker_purge(self):
         """Empty Celery's queue and kombu's unacked bookkeeping in the bench's Redis database."""
         import redis
 
-        redis.Redis.from_url(REDIS_URL).delete("celery", "unacked", "unacked_index", "unacked_mutex")
+        redis.Redis.from_url(REDIS_URL).delete("celery", "updates", "unacked", "unacked_index", "unacked_mutex")
 
     def start_empty_server(self):
         """A second web server, the same code and settings, on a database with no signatures and a

@@ -12,6 +12,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -204,6 +205,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Updates to supporters have a queue of their own, so production can give them a worker that
+# yields the CPU to signing (compose's worker-updates); a worker started without -Q takes both.
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("updates", routing_key="updates"))
+CELERY_TASK_ROUTES = {
+    "campaign.petitions.tasks.send_supporter_update": {"queue": "updates"},
+    "campaign.petitions.tasks.send_update_emails": {"queue": "updates"},
+}
 # Celery's Django fixup closes the database connection before and after every task unless
 # this is set, so every task would pay for a new PostgreSQL connection. Connections are reused, and checked between tasks as Django checks them between
 # requests (campaign/celery.py).
@@ -335,6 +343,9 @@ USE_TZ = True
 # mark it as English and as not yet translated (campaign/content/templatetags/content_text.py).
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# The admin's language tabs (django-modeltranslation) need jQuery UI: ours, from static/vendor (its
+# default is Google's CDN, which the Content-Security-Policy refuses: every language's fields stacked).
+JQUERY_UI_URL = "vendor/jquery-ui/jquery-ui.min.js"  # read by django-modeltranslation
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "/static/"

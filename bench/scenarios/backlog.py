@@ -20,7 +20,7 @@ def scenario_backlog(ctx):
     stack, sink = ctx.stack, ctx.stack.sink
     count, rate = ctx.backlog, ctx.backlog_rate
     tag = run_tag("q")
-    stack.stop("worker")
+    stack.stop_workers()
     stack.broker_purge()
     outbox_fill(count, tag)
     saved = dict(stack.env)
@@ -42,7 +42,7 @@ def scenario_backlog(ctx):
             [f"%.{tag}.bench.example"],
         )
     finally:
-        stack.stop("worker")
+        stack.stop_workers()
         stack.broker_purge()
         stack.env.clear()
         stack.env.update(saved)

@@ -15,7 +15,7 @@ def scenario_email(ctx):
     stack, sink = ctx.stack, ctx.stack.sink
     count = ctx.emails
     tag = run_tag("m")
-    stack.stop("worker")
+    stack.stop_workers()
     outbox_fill(count, tag)
     subprocess.run(
         [sys.executable, str(BENCH / "enqueue.py")], cwd=ROOT, env=stack.env, check=True, capture_output=True
@@ -28,7 +28,7 @@ def scenario_email(ctx):
     delivered = stat["messages"]
     # What the bound cut short stays in the outbox (the sweeper's job in production); here the
     # queue is emptied so that it does not load the scenarios that follow.
-    stack.stop("worker")
+    stack.stop_workers()
     stack.broker_purge()
     stack.start_worker()
     celery_rate = round((delivered - 1) / (stat["last"] - stat["first"]), 1) if delivered > 1 else 0.0

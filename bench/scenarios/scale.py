@@ -15,7 +15,7 @@ def scenario_scale(ctx):
     """The Celery worker rests meanwhile, so neither side's signing pays for emails; it sends the
     stored side's afterwards."""
     stack = ctx.stack
-    stack.stop("worker")
+    stack.stop_workers()
     signatures_clear()
     started = time.monotonic()
     signatures_load(ctx.rows)

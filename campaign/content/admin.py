@@ -2,14 +2,17 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 
+from campaign.outbox import update_drafts
 from campaign.petitions.models import Petition, SourceCode
 from campaign.petitions.sources import source_code_clean
 
@@ -29,6 +32,7 @@ from .models import (
     Update,
 )
 
+ADD_UPDATE = "petitions.add_supporterupdate"
 LANGUAGE_NAMES = {"ru": "Russian", "kk": "Kazakh"}
 STATUS_TEXT = {translations.MISSING: "missing", translations.OUTDATED: "outdated", translations.CURRENT: "translated"}
 
@@ -240,8 +244,53 @@ class CaseAdmin(ContentAdmin):
         services.cases_delete(cases=queryset)
 
 
+class WritesSupporterUpdate:
+    """ "Write an update to supporters about this" on a delivery's or a response's page: a draft
+    written from the row (campaign/outbox/update_drafts.py), opened for the organizer to edit,
+    preview and send; the one it has already, if it has one. Whoever may add an update may."""
+
+    change_form_template = "admin/content/supporter_update_source/change_form.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<int:pk>/supporter-update/",
+                self.admin_site.admin_view(require_POST(self.supporter_update_view)),
+                name=f"{opts.app_label}_{opts.model_name}_supporter_update",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {"can_write_update": request.user.has_perm(ADD_UPDATE)}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def supporter_update_view(self, request, pk: int):
+        if not (self.has_view_permission(request) and request.user.has_perm(ADD_UPDATE)):
+            raise PermissionDenied
+        row = get_object_or_404(self.model, pk=pk)
+        try:
+            update, created = update_drafts.update_draft_about(row=row, actor=request.user)
+        except update_drafts.DraftRefused as refused:
+            messages.error(request, str(refused))
+            return redirect(reverse(f"admin:{row._meta.app_label}_{row._meta.model_name}_change", args=[pk]))
+        if not created:
+            messages.info(request, "This already has an update to supporters: here it is.")
+        else:
+            messages.success(
+                request,
+                "A draft update was written from it, in each language it has text in. Edit it, preview it, then send.",
+            )
+            if not row.is_published:
+                messages.warning(
+                    request, f"This {row.kind} is not published yet: the link in the update shows it only once it is."
+                )
+        return redirect(reverse("admin:petitions_supporterupdate_change", args=[update.pk]))
+
+
 @admin.register(Delivery)
-class DeliveryAdmin(ContentAdmin):
+class DeliveryAdmin(WritesSupporterUpdate, ContentAdmin):
     """Each delivery of the petition: to whom, when, how many signatures, and the document sent
     (a photo, re-encoded without metadata, or a PDF). Shown on the home page and the timeline
     once published; the document is served only while it is."""
@@ -267,7 +316,7 @@ class DeliveryAdmin(ContentAdmin):
 
 
 @admin.register(Response)
-class ResponseAdmin(ContentAdmin):
+class ResponseAdmin(WritesSupporterUpdate, ContentAdmin):
     """A target's response: who, when, and its text or a link to it. Shown once published."""
 
     actions = []

@@ -40,6 +40,17 @@ class Delivery(Translated):
         _("document description"), max_length=300, blank=True, help_text=_("What the photo shows, for screen readers.")
     )
     is_published = models.BooleanField(_("published"), default=False, help_text=_("Shown on the site when ticked."))
+    # The update to supporters written about it (campaign/outbox/update_drafts.py): the link
+    # lives here so that petitions, which content already imports, never needs content.
+    supporter_update = models.OneToOneField(
+        "petitions.SupporterUpdate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="about_delivery",
+        verbose_name=_("update to supporters about it"),
+    )
 
     class Meta:
         ordering = ["-delivered_on", "-id"]
@@ -80,6 +91,15 @@ class Response(Translated):
     )
     url = models.URLField(_("link to the response"), max_length=500, blank=True)
     is_published = models.BooleanField(_("published"), default=False, help_text=_("Shown on the site when ticked."))
+    supporter_update = models.OneToOneField(
+        "petitions.SupporterUpdate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="about_response",
+        verbose_name=_("update to supporters about it"),
+    )
 
     class Meta:
         ordering = ["-responded_on", "-id"]

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Case, F, QuerySet, Value, When
 
 from campaign.outbox import wake as outbox_wake
-from campaign.petitions import services
+from campaign.petitions import counting, services
 from campaign.petitions.models import AuditEntry, Signature
 
 from .audit import audit_record, selection_details, single_petition
@@ -67,7 +67,7 @@ def _act(
             details["undoes"] = undoes
         count = change(rows)
         audit_record(actor=actor, action=f"signatures_{action}", count=count, petition=petition, details=details)
-    services.signature_counts_schedule()
+    counting.signature_counts_schedule()
     return count
 
 

@@ -38,6 +38,7 @@ AUDIT_ACTIONS = {
     "audit_export": _("exported the audit log"),
     "supporters_export": _("exported supporters"),
     "supporters_export_download": _("downloaded a prepared export"),
+    "update_draft_about": _("wrote a draft update about a delivery or a response"),
     "update_test_send": _("sent a test of an update to themselves"),
     "update_send_request": _("asked to send an update (waits for approval)"),
     "update_send": _("started sending an update to supporters"),

@@ -14,7 +14,7 @@ from django.db.models import Count, F, Max, QuerySet
 from django.utils import timezone
 
 from campaign.dispatch import dispatcher
-from campaign.petitions import services
+from campaign.petitions import counting
 from campaign.petitions.models import AuditEntry, Invalidation, Petition, Signature
 
 from .audit import audit_record, criteria_names
@@ -162,7 +162,7 @@ def _in_batches(next_batch, *, seconds: float) -> bool:
         with transaction.atomic():
             if not next_batch():
                 return False
-        services.signature_counts_schedule()
+        counting.signature_counts_schedule()
         if time.monotonic() > deadline:
             return True
 

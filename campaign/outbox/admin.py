@@ -3,7 +3,7 @@ yourself, send (an Organizer), approve a large send (an Administrator), follow i
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,6 +17,16 @@ from . import update_sending, updates
 
 SEND = "petitions.send_supporterupdate"
 APPROVE = "petitions.approve_supporterupdate"
+
+
+def _about(update: SupporterUpdate):
+    """The delivery or response this update was written about, if any (campaign/outbox/update_drafts.py)."""
+    for name in ("about_delivery", "about_response"):
+        try:
+            return getattr(update, name)
+        except ObjectDoesNotExist:
+            continue
+    return None
 
 
 @admin.register(SupporterUpdate)
@@ -61,6 +71,7 @@ class SupporterUpdateAdmin(TabbedTranslationAdmin):
                 "can_approve": request.user.has_perm(APPROVE)
                 and update.state == SupporterUpdate.State.AWAITING_APPROVAL,
                 "languages": settings.LANGUAGES,
+                "about": _about(update),
             }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from campaign.moderation.audit import audit_record
 from campaign.moderation.erasure import signatures_personal_data_erase
 
-from . import services
+from . import counting
 from .countries import country_name
 from .models import Signature
 
@@ -43,7 +43,7 @@ def signature_withdraw(*, signature_id: int) -> bool:
         signatures_personal_data_erase(signature_ids=[signature_id])
         # No name, no address: only that one signature was withdrawn, and from which petition.
         audit_record(actor=None, action="signature_withdraw", count=1, petition=signature.petition)
-    services.signature_counts_schedule()
+    counting.signature_counts_schedule()
     return True
 
 

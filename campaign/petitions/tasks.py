@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import life, services
+from . import counting, life, services
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
@@ -20,12 +20,12 @@ def hold_signature(signature_id: int, reasons: list[str]) -> None:
 
 @shared_task(soft_time_limit=300, time_limit=330)
 def update_signature_counts() -> None:
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
 
 @shared_task(soft_time_limit=1200, time_limit=1300)
 def recount_signatures() -> None:
-    services.signature_counts_recount()
+    counting.signature_counts_recount()
 
 
 @shared_task(soft_time_limit=1200, time_limit=1300)

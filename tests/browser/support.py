@@ -88,3 +88,9 @@ def fill_sign_form(page, *, name: str, email: str, country: str = "KZ") -> None:
 def confirm_link(message) -> str:
     """The confirmation link in an email, as the supporter would click it."""
     return re.search(r"https?://\S+/petitions/confirm/\S+/", message.body).group(0)
+
+
+def language_tab(page, field_id: str) -> None:
+    """Show one language of a translated field in the admin: its tab (django-modeltranslation's)."""
+    language = field_id.rsplit("_", 1)[1]
+    page.locator(f".ui-tabs:has(#{field_id}) .ui-tabs-nav a", has_text=language).click()

@@ -10,7 +10,7 @@ from PIL import Image
 
 from campaign.content.models import Case
 from campaign.content.photos import photo_reencode
-from campaign.petitions import services
+from campaign.petitions import counting
 from tests.factories import SignatureFactory
 
 from .support import axe_violations, origin, screenshot
@@ -42,7 +42,7 @@ def test_a_case_photo_and_the_country_chart_show_from_our_origin_without_violati
     case.save()
     for country, n in {"KZ": 24, "DE": 11, "FR": 4, "PL": 6}.items():
         SignatureFactory.create_batch(n, petition=site, country=country, confirmed=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
     tab = browse(size)
     found = {}

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from .support import axe_violations, origin, screenshot
+from .support import axe_violations, language_tab, origin, screenshot
 from .test_staff import log_in, staff_with_role
 
 pytestmark = pytest.mark.browser
@@ -62,3 +62,20 @@ def test_an_organizer_records_a_delivery_and_a_supporter_sees_it_on_the_home_pag
     assert found == []
     assert tab.foreign_requests(origin(live_server.url)) == []
     assert tab.errors == []
+
+
+def test_an_organizer_writes_each_language_of_a_delivery_in_its_own_tab(site, browse, live_server):
+    staff = browse("desktop")
+    log_in(staff.page, live_server, organizer(), then=reverse("admin:content_delivery_add"))
+    form = staff.page
+    tabs = form.locator("fieldset .ui-tabs-nav").first
+    expect(tabs).to_be_visible()
+    expect(tabs.locator("li")).to_have_count(3)
+    expect(form.locator("#id_recipient_en")).to_be_visible()
+    expect(form.locator("#id_recipient_ru")).to_be_hidden()
+    language_tab(form, "id_recipient_ru")
+    expect(form.locator("#id_recipient_ru")).to_be_visible()
+    form.locator("#id_recipient_ru").fill("Делегация ЕС")
+    # jQuery UI from our own origin: nothing asked of another, nothing refused by the CSP.
+    assert staff.foreign_requests(origin(live_server.url)) == []
+    assert staff.errors == []

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 
-from campaign.petitions import services
+from campaign.petitions import counting
 from tests.factories import SignatureFactory
 
 from .support import confirm_link, fill_sign_form, origin, screenshot, shown_count
@@ -18,7 +18,7 @@ def sign_confirm_and_see_the_count(site, tab, live_server, *, email: str, screen
     shoot = (lambda name: screenshot(tab, name)) if screenshots else (lambda name: None)
     # Two earlier supporters, already counted: the journey must add one to a number, not start one.
     SignatureFactory.create_batch(2, petition=site, confirmed=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
     page.goto(live_server.url + "/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Release those arbitrarily detained")

@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
-from campaign.petitions import services
+from campaign.petitions import counting
 from tests.factories import SignatureFactory
 from tests.pages import public_pages
 
@@ -50,7 +50,7 @@ JOURNEY = {
 def test_a_supporter_signs_reads_the_email_and_confirms_in_their_language(site, browse, live_server, language):
     words = JOURNEY[language]
     SignatureFactory.create_batch(2, petition=site, confirmed=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
     tab = browse("phone", locale=words["browser"])
     page = tab.page
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from campaign.petitions import services
+from campaign.petitions import counting
 from tests.factories import SignatureFactory
 
 from .support import origin, shown_count
@@ -23,7 +23,7 @@ def manage_link(message) -> str:
 def test_a_signer_on_a_phone_downloads_their_data_then_withdraws_and_the_count_drops_by_one(site, browse, live_server):
     SignatureFactory.create_batch(2, petition=site, confirmed=True)
     SignatureFactory(petition=site, confirmed=True, name="Aigerim Bekova", email="aigerim@example.org", country="KZ")
-    services.signature_counts_update()
+    counting.signature_counts_update()
     tab = browse("phone")
     page = tab.page
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from campaign.petitions import services
+from campaign.petitions import counting
 from tests.conftest import staff_code
 from tests.factories import SignatureFactory, UserFactory
 
@@ -50,7 +50,7 @@ def log_in(page, live_server, user, *, then: str) -> None:
 def test_moderator_rejects_spam_in_the_admin_and_the_public_count_drops(site, browse, live_server):
     SignatureFactory.create_batch(2, petition=site, confirmed=True)
     spam = SignatureFactory(petition=site, confirmed=True, name="Cheap Pills", email="pills@spam.example")
-    services.signature_counts_update()
+    counting.signature_counts_update()
     moderator = staff_with_role("Moderator")
     tab = browse("desktop")
     page = tab.page

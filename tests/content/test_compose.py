@@ -84,7 +84,7 @@ def test_compose_refuses_to_start_without_the_encryption_keys(compose, key):
 def test_the_services_are_the_ones_the_readme_lists(compose):
     line = re.search(r"docker compose up -d\s+#\s*(.+)", README).group(1)
     listed = {name.strip() for name in re.sub(r"\([^)]*\)", "", line).split(",")}
-    assert listed == {"proxy", "postgres", "redis", "migrate", "web", "worker", "beat", "backup"}
+    assert listed == {"proxy", "postgres", "redis", "migrate", "web", "worker", "worker-updates", "beat", "backup"}
     production = {name for name, service in compose["services"].items() if not service.get("profiles")}
     assert production == listed
 
@@ -97,7 +97,7 @@ def test_one_container_migrates_and_seeds_before_the_app_starts(compose):
     assert compose["services"]["migrate"]["restart"] == "no"
     web = command(compose["services"]["web"])
     assert "gunicorn" in README and web.startswith("gunicorn campaign.wsgi") and "migrate" not in web
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-updates", "beat"):
         assert compose["services"][name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
@@ -106,6 +106,34 @@ def test_celery_runs_as_the_readme_says(compose, role):
     documented = f"celery -A campaign {role}"
     assert f"`{documented}`" in README
     assert command(compose["services"][role]).startswith(documented)
+
+
+def queues_consumed(service: dict) -> set[str]:
+    words = command(service).split()
+    return set(words[words.index("--queues") + 1].split(","))
+
+
+def test_every_queue_a_task_is_sent_to_has_a_worker_and_updates_never_hold_up_confirmations(compose):
+    from django.conf import settings
+
+    from campaign.celery import app
+
+    services = compose["services"]
+    assert queues_consumed(services["worker"]) == {"celery"}
+    assert queues_consumed(services["worker-updates"]) == {"updates"}
+    assert command(services["worker-updates"]).startswith("nice -n 10 celery -A campaign worker")
+    consumed = queues_consumed(services["worker"]) | queues_consumed(services["worker-updates"])
+    assert {queue.name for queue in settings.CELERY_TASK_QUEUES} == consumed
+    app.loader.import_default_modules()  # every app's tasks module
+    routed = {name: app.amqp.router.route({}, name)["queue"].name for name in app.tasks if name.startswith("campaign.")}
+    assert set(routed.values()) <= consumed
+    assert routed["campaign.petitions.tasks.send_supporter_update"] == "updates"
+    assert routed["campaign.petitions.tasks.send_update_emails"] == "updates"
+    # A signer's confirmation email is never queued behind an update's batches.
+    assert {
+        routed["campaign.petitions.tasks.send_signature_emails"],
+        routed["campaign.petitions.tasks.sweep_email_outbox"],
+    } == {"celery"}
 
 
 def test_every_long_running_service_has_a_health_check_except_beat(compose):

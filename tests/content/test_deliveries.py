@@ -111,14 +111,21 @@ def test_a_response_shows_with_its_date_text_and_link(seeded, django_capture_on_
 
 
 @pytest.mark.parametrize(
-    ("language", "delivered", "answered", "block"),
+    ("language", "delivered", "answered", "block", "dates"),
     [
-        ("ru", "Вручена 12 431 подпись", "Ответ получен", "Вручено и получен ответ"),
-        ("kk", "12 431 қолтаңба тапсырылды", "алынды", "Тапсырылды және жауап алынды"),
+        # Russian months in the genitive ("1 декабря"), never the nominative "1 Декабрь".
+        (
+            "ru",
+            "Вручена 12 431 подпись",
+            "Ответ получен",
+            "Вручено и получен ответ",
+            ("1 декабря 2026 г.", "3 декабря 2026 г."),
+        ),
+        ("kk", "12 431 қолтаңба тапсырылды", "алынды", "Тапсырылды және жауап алынды", ("01.12.2026", "03.12.2026")),
     ],
 )
 def test_deliveries_and_responses_read_in_the_visitors_language(
-    seeded, django_capture_on_commit_callbacks, language, delivered, answered, block
+    seeded, django_capture_on_commit_callbacks, language, delivered, answered, block, dates
 ):
     from campaign.content import services
 
@@ -150,6 +157,7 @@ def test_deliveries_and_responses_read_in_the_visitors_language(
         html = page(name, language).replace("\xa0", " ")
         assert delivered in html and answered in html and recipient in html
         assert 'datetime="2026-12-01"' in html and 'datetime="2026-12-03"' in html
+        assert all(f">{date}</time>" in html for date in dates), dates
         assert "not yet translated" not in html.split("delivery-")[1][:2000]
     assert block in page("content:home", language)
 

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from campaign.petitions.counting import signature_counts_update
 from campaign.petitions.models import Invalidation, Signature
-from campaign.petitions.services import signature_counts_update
 from campaign.petitions.views import SENT_TO_COOKIE
 from tests.conftest import StaffClient
 from tests.exports.helpers import body, download, staff_user

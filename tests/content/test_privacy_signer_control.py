@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from campaign.outbox.emails import build_signature_email
+from campaign.petitions.counting import signature_counts_update
 from campaign.petitions.models import Petition, Signature
-from campaign.petitions.services import signature_counts_update
 from campaign.petitions.tokens import manage_token_make
 from tests.factories import SignatureFactory
 

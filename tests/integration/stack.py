@@ -169,8 +169,12 @@ def gunicorn_command() -> list[str]:
     ]
 
 
-def celery_worker_command(*, hostname: str, concurrency: int, loglevel: str = "DEBUG") -> list[str]:
+def celery_worker_command(
+    *, hostname: str, concurrency: int, loglevel: str = "DEBUG", queues: str | None = None, nice: int = 0
+) -> list[str]:
+    """The worker as compose runs it; `queues` and `nice` as its worker-updates service does."""
     return [
+        *(["nice", "-n", str(nice)] if nice else []),
         str(BIN / "celery"),
         "-A",
         "campaign",
@@ -184,6 +188,7 @@ def celery_worker_command(*, hostname: str, concurrency: int, loglevel: str = "D
         # Mingling with and gossiping to other workers only slows start-up here.
         "--without-mingle",
         "--without-gossip",
+        *(["--queues", queues] if queues else []),
     ]
 
 

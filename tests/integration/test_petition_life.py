@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign.moderation.retention import months_before
-from campaign.petitions import services
+from campaign.petitions import counting
 from campaign.petitions.models import Petition, Signature
 from tests.factories import PetitionFactory, SignatureFactory
 
@@ -24,7 +24,7 @@ def test_beat_closes_a_petition_whose_time_passed_while_it_was_down_and_anonymis
     old = PetitionFactory(slug="old", closed_at=months_before(timezone.now(), 6) - timedelta(days=1))
     for petition in (due, old):
         SignatureFactory(petition=petition, confirmed=True, name="Aigerim Bekova", ip_address="203.0.113.4")
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
     stack = make_stack(beat=True)
     wait_for(

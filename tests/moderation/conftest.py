@@ -44,10 +44,10 @@ def users(moderator, organizer, administrator, supporter):
 @pytest.fixture
 def counted(db):
     """Bring the public counts up to date, as the periodic counter would."""
-    from campaign.petitions import services
+    from campaign.petitions import counting
 
     def run():
-        services.signature_counts_update()
+        counting.signature_counts_update()
 
     return run
 

@@ -15,7 +15,7 @@ from campaign.exports.filters import ExportFilters, delivery_report, export_quer
 from campaign.moderation import actions, tasks
 from campaign.moderation.erasure import ERASED, signatures_personal_data_erase
 from campaign.moderation.retention import months_before
-from campaign.petitions import services
+from campaign.petitions import counting
 from campaign.petitions.models import AuditEntry, ExportJob, Petition, Signature
 from tests.factories import PetitionFactory, SignatureFactory, UserFactory
 
@@ -37,7 +37,7 @@ def closed_long_ago(db, settings):
             petition=petition, confirmed=True, country=country, keep_updated=True, ip_address="203.0.113.6"
         )
     SignatureFactory(petition=petition, country="KZ")
-    services.signature_counts_update()
+    counting.signature_counts_update()
     return petition
 
 
@@ -93,7 +93,7 @@ def test_after_anonymising_exports_and_staff_search_find_no_one_and_the_report_s
     report_before = delivery_report(petition=closed_long_ago)["countries"]
 
     tasks.anonymise_signatures()
-    services.signature_counts_recount()
+    counting.signature_counts_recount()
 
     for contactable in (True, False):
         filters = ExportFilters(

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.urls import reverse
 
-from campaign.petitions import services
+from campaign.petitions import counting
 from campaign.petitions.models import Invalidation, Petition, Signature
 from tests.conftest import staff_code
 from tests.factories import SignatureFactory, UserFactory
@@ -56,7 +56,7 @@ def test_a_moderator_clears_a_bot_burst_from_the_dashboard_in_the_browser(page, 
     for i in range(60):
         SignatureFactory(petition=petition, ip_address=f"198.51.100.{i + 1}", **({"confirmed": True} if i < 20 else {}))
     SignatureFactory.create_batch(10, petition=petition, confirmed=True, ip_address="192.0.2.7")
-    services.signature_counts_update()
+    counting.signature_counts_update()
     moderator = UserFactory(username="moderator", groups=["Moderator"])
 
     page.goto(live_server.url + reverse("moderation:dashboard"))
@@ -77,7 +77,7 @@ def test_a_moderator_clears_a_bot_burst_from_the_dashboard_in_the_browser(page, 
     page.get_by_role("button", name="Invalidate 60 signatures").click()
     assert "60 signatures rejected" in page.locator("#content").inner_text()
 
-    services.signature_counts_update()
+    counting.signature_counts_update()
     count = page.request.get(live_server.url + reverse("petition_count", kwargs={"slug": petition.slug}))
     assert count.json()["count"] == 10
 

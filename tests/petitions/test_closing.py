@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from campaign.petitions import life, services
+from campaign.petitions import counting, life
 from campaign.petitions.models import AuditEntry, Petition, Signature
 from campaign.petitions.tokens import confirm_token_make
 from tests.factories import PetitionFactory, SignatureFactory, UserFactory
@@ -61,7 +61,7 @@ def test_a_closed_petition_answers_garbage_with_its_closed_page_never_a_500(clie
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("en", "Closed on March 8, 2026 with 1,234 confirmed signatures."),
+        ("en", "Closed on 8 March 2026 with 1,234 confirmed signatures."),
         ("ru", "Сбор подписей завершён 8 марта 2026 г.: 1 234 подтверждённые подписи."),
         ("kk", "Қол жинау 08.03.2026 аяқталды: 1 234 расталған қолтаңба."),
     ],
@@ -95,7 +95,7 @@ def test_late_confirmations_of_signatures_made_before_closing_still_count(
 ):
     confirmed = SignatureFactory(petition=petition, confirmed=True)
     late = SignatureFactory(petition=petition)
-    services.signature_counts_update()
+    counting.signature_counts_update()
     Petition.objects.filter(pk=petition.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
     life.petitions_close_due()
 
@@ -103,7 +103,7 @@ def test_late_confirmations_of_signatures_made_before_closing_still_count(
         response = client.post(
             reverse("petitions:confirm", kwargs={"token": confirm_token_make(public_id=late.public_id)})
         )
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
     assert response.status_code == 302
     assert Signature.objects.get(pk=late.pk).state == Signature.State.CONFIRMED

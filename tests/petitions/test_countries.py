@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from campaign.petitions import services
+from campaign.petitions import counting
 from campaign.petitions.country_counts import country_counts_public
 from campaign.petitions.models import Signature
 from tests.factories import SignatureFactory
@@ -25,7 +25,7 @@ def english_afterwards():
 def signed(petition, **per_country):
     for country, n in per_country.items():
         SignatureFactory.create_batch(n, petition=petition, country=country, confirmed=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
 
 def countries_json(petition) -> dict:
@@ -83,9 +83,9 @@ def test_only_confirmed_signatures_still_counted_appear(petition):
     signed(petition, KZ=10)
     SignatureFactory.create_batch(12, petition=petition, country="DE")  # not confirmed
     rejected = SignatureFactory.create_batch(10, petition=petition, country="FR", confirmed=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
     Signature.objects.filter(pk__in=[s.pk for s in rejected]).update(state=Signature.State.REJECTED)
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
     data = countries_json(petition)
     assert data == {"count": 10, "minimum": 10, "countries": [{"country": "KZ", "count": 10}], "other": None}

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaign.petitions import services
+from campaign.petitions import counting, services
 from campaign.petitions.models import Petition, Signature
 from tests.factories import PetitionFactory, SignatureFactory
 
@@ -26,7 +26,7 @@ def test_batched_update_counts_confirmed_signatures_only(petition):
     other = PetitionFactory()
     SignatureFactory(petition=other, confirmed=True)
 
-    services.signature_counts_update(batch_size=2)  # three batches for this petition
+    counting.signature_counts_update(batch_size=2)  # three batches for this petition
 
     assert stored_count(petition) == 5
     assert stored_count(other) == 1
@@ -35,10 +35,10 @@ def test_batched_update_counts_confirmed_signatures_only(petition):
 
 def test_rejected_signatures_leave_the_count(petition):
     signatures = SignatureFactory.create_batch(4, petition=petition, confirmed=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
     Signature.objects.filter(pk__in=[s.pk for s in signatures[:3]]).update(state=State.REJECTED)
 
-    services.signature_counts_update(batch_size=2)
+    counting.signature_counts_update(batch_size=2)
 
     assert stored_count(petition) == 1
 
@@ -52,30 +52,30 @@ def test_a_confirmation_reaches_the_count_within_seconds(petition, django_captur
 
 def test_recount_heals_a_stored_count_that_drifted_high(petition):
     SignatureFactory.create_batch(3, petition=petition, confirmed=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
     Petition.objects.update(signature_count=999)
 
-    services.signature_counts_recount()
+    counting.signature_counts_recount()
 
     assert stored_count(petition) == 3
 
 
 def test_a_count_that_drifted_low_neither_stalls_the_counter_nor_the_recount(petition):
     signatures = SignatureFactory.create_batch(3, petition=petition, confirmed=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
     Petition.objects.update(signature_count=0)
     Signature.objects.filter(pk=signatures[0].pk).update(state=State.REJECTED)
 
-    services.signature_counts_update()  # would go below zero: the column is unsigned
+    counting.signature_counts_update()  # would go below zero: the column is unsigned
     assert stored_count(petition) == 0
 
-    services.signature_counts_recount()
+    counting.signature_counts_recount()
     assert stored_count(petition) == 2
 
 
 def test_count_endpoint_is_small_public_and_cacheable(client, petition):
     SignatureFactory.create_batch(2, petition=petition, confirmed=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
     response = client.get(reverse("petition_count", kwargs={"slug": petition.slug}))
 
@@ -101,17 +101,17 @@ def test_count_endpoint_is_small_public_and_cacheable(client, petition):
 )
 def test_pages_never_count_signature_rows(client, seeded, name, needs_slug):
     SignatureFactory.create_batch(3, petition=seeded, confirmed=True, show_publicly=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
     url = reverse(name, kwargs={"slug": seeded.slug} if needs_slug else {})
 
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
 
     assert response.status_code == 200
-    counting = [
+    counting_queries = [
         q["sql"] for q in queries if re.search(r"\bCOUNT\s*\(", q["sql"], re.I) and "petitions_signature" in q["sql"]
     ]
-    assert counting == []
+    assert counting_queries == []
     assert len(queries) <= 12, [q["sql"] for q in queries]  # a handful, however many signed
     if name != "petition_count":
         assert '<span class="js-count">3</span> confirmed signatures' in response.content.decode()

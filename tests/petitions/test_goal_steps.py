@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from campaign.petitions import services
+from campaign.petitions import counting
 from tests.factories import SignatureFactory, UserFactory
 
 
@@ -27,7 +27,7 @@ def test_a_new_petition_invites_the_first_signer_and_measures_against_100_not_10
 
 def test_at_nine_signatures_the_bar_is_nine_percent_full_and_asks_for_the_first_hundred(client, seeded):
     SignatureFactory.create_batch(9, petition=seeded, confirmed=True)
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
     page = home(client)
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from campaign.outbox.emails import build_signature_email, prepared_signature_email
 from campaign.petitions import selectors
+from campaign.petitions.counting import signature_counts_update
 from campaign.petitions.models import AuditEntry, Petition, Signature
-from campaign.petitions.services import signature_counts_update
 from campaign.petitions.tokens import CONFIRM_SALT, MANAGE_SALT, UNSUBSCRIBE_SALT, manage_token_make
 from tests.factories import PetitionFactory, SignatureFactory
 

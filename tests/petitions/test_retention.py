@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaign.exports.filters import delivery_report
 from campaign.moderation import actions, invalidations
 from campaign.moderation.retention import months_before, signatures_anonymise_due
-from campaign.petitions import services
+from campaign.petitions import counting, services
 from campaign.petitions.models import Invalidation, Petition, Signature
 from tests.factories import PetitionFactory, SignatureFactory, UserFactory
 
@@ -73,16 +73,16 @@ def test_if_you_do_not_confirm_your_signature_we_delete_it_after_30_days_even_on
             actor=moderator, petition=petition, criteria=preview["criteria"], reason="bots", matched=preview["matched"]
         )
     assert Invalidation.objects.get(pk=invalidation.pk).state == Invalidation.State.DONE
-    services.signature_counts_update()
+    counting.signature_counts_update()
     assert public_count(petition) == 3
 
     services.personal_data_purge()
 
     kept = {s.pk for s in confirmed} | {rejected_recently.pk, invalidated_recently.pk}
     assert set(Signature.objects.values_list("pk", flat=True)) == kept
-    services.signature_counts_update()
+    counting.signature_counts_update()
     assert public_count(petition) == 3
-    services.signature_counts_recount()
+    counting.signature_counts_recount()
     assert public_count(petition) == 3
 
     # The invalidation can still be reversed as a whole: what is left of it is restored.
@@ -148,7 +148,7 @@ def test_we_keep_confirmed_signatures_until_the_petition_closes_and_for_6_months
         for country in ("KZ", "KZ", "DE"):
             SignatureFactory(petition=petition, confirmed=True, country=country, ip_address="203.0.113.7")
         SignatureFactory(petition=petition, country="FR", ip_address="203.0.113.8")  # never confirmed: not counted
-    services.signature_counts_update()
+    counting.signature_counts_update()
     before = {
         p.slug: (public_count(p), [(c["code"], c["count"]) for c in delivery_report(petition=p)["countries"]])
         for p in (due, not_yet, still_open)
@@ -158,8 +158,8 @@ def test_we_keep_confirmed_signatures_until_the_petition_closes_and_for_6_months
     )
 
     signatures_anonymise_due()
-    services.signature_counts_update()
-    services.signature_counts_recount()
+    counting.signature_counts_update()
+    counting.signature_counts_recount()
 
     page = privacy_page(client)
     assert (

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from campaign.petitions import services
+from campaign.petitions import counting, services
 from campaign.petitions.models import Petition, Signature
 from campaign.petitions.tokens import unsubscribe_token_make
 from tests.factories import PetitionFactory, SignatureFactory
@@ -153,7 +153,7 @@ def test_concurrent_duplicates_make_one_signature(transactional_db, postgres, se
 def test_new_and_repeat_signers_see_exactly_the_same_thing(petition, django_capture_on_commit_callbacks):
     SignatureFactory(petition=petition, email="confirmed@example.org", confirmed=True)
     SignatureFactory(petition=petition, email="pending@example.org")
-    services.signature_counts_update()
+    counting.signature_counts_update()
 
     seen = {}
     for label, email in [
