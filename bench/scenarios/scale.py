@@ -91,7 +91,7 @@ def signatures_load(rows):
         INSERT INTO petitions_signature (petition_id, name, email, email_index, email_domain, country,
             show_publicly, keep_updated, language, consent_version, state, suspicion, ip_address, signed_at,
             confirmed_at, counted, email_state, email_requests, email_attempts, email_due_at, email_sent_at,
-            state_before_invalidation)
+            state_before_invalidation, public_id, leave_name_off, name_words, name_shape)
         SELECT p.id, 'Stored Supporter' || g, 'stored.' || g || '@d' || (g %% 997) || '.bench.example',
             'stored.' || g || '@d' || (g %% 997) || '.bench.example', 'd' || (g %% 997) || '.bench.example',
             (ARRAY['KZ','DE','FR','GB','US','RU','PL','NL'])[1 + g %% 8], g %% 3 = 0, g %% 2 = 0, 'en', 'bench-stored',
@@ -99,7 +99,8 @@ def signatures_load(rows):
             ('10.' || (g / 65536) %% 256 || '.' || (g / 256) %% 256 || '.' || g %% 256)::inet,
             now() - (g || ' seconds')::interval * 60,
             CASE WHEN g %% 10 < 7 THEN now() - (g || ' seconds')::interval * 59 END,
-            g %% 10 < 7, 'sent', 1, 0, now() - (g || ' seconds')::interval * 60, now() - (g || ' seconds')::interval * 60, ''
+            g %% 10 < 7, 'sent', 1, 0, now() - (g || ' seconds')::interval * 60, now() - (g || ' seconds')::interval * 60, '',
+            md5('stored.' || g), false, '', ''
         FROM generate_series(1, %(rows)s) g, (SELECT id FROM petitions_petition WHERE slug = %(slug)s) p
         """,
         {"rows": rows, "slug": SLUG},
