@@ -87,7 +87,7 @@ def scenario_export(ctx):
         "first_name": "coalesce(substring(name from '[^[:space:],;]+'), '')",
         "country_name": f"coalesce({_country_names_sql()}::jsonb ->> country, '')",
     }
-    select = ", ".join(columns[c] for c in header.lstrip("\ufeff").split(","))
+    select = ", ".join(columns[c.strip('"')] for c in header.lstrip("\ufeff").split(","))
     in_states = ", ".join(f"'{state}'" for state in EXPORT_STATES)
     copy_sql = (
         f"COPY (SELECT {select} FROM petitions_signature WHERE petition_id = (SELECT id FROM petitions_petition "

@@ -8,7 +8,7 @@ import sys
 from bench.report import TARGETS, target
 from bench.scenarios.export import _time_v
 from bench.scenarios.scale import signatures_clear, signatures_load
-from bench.stack import ROOT, scalar
+from bench.stack import LOGS, ROOT, scalar
 from campaign.petitions import crypto
 
 NEW_KEY = crypto.key_new()
@@ -41,7 +41,9 @@ def scenario_rotation(ctx):
         " OR (email <> '' AND email NOT LIKE %s)",
         (f"v1:{new_id}:%", f"v1:{new_id}:%"),
     )
-    # Every row opened with the new key alone, through the export (which decrypts each one).
+    # Every row opened with the new key alone, through the export (which decrypts each one); to a
+    # file of its own (the command writes beside its target and renames: never onto a device).
+    out = LOGS / "rotation-check.csv"
     check = subprocess.run(
         [
             sys.executable,
@@ -57,13 +59,14 @@ def scenario_rotation(ctx):
             "--state",
             "suspicious",
             "-o",
-            "/dev/null",
+            str(out),
         ],
         cwd=ROOT,
         env={**ctx.stack.env, "FIELD_ENCRYPTION_KEYS": NEW_KEY},
         capture_output=True,
         text=True,
     )
+    out.unlink(missing_ok=True)
     back = _rotate(ctx.stack.env, [old, NEW_KEY])
     all_open = not_new == 0 and check.returncode == 0
     return {
