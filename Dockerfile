@@ -10,9 +10,10 @@ COPY requirements.txt constraints.txt ./
 RUN pip install -r requirements.txt
 
 COPY . .
-# collectstatic needs a key and a mail route only to start Django; the running container gets
+# collectstatic needs keys and a mail route only to start Django (throwaway encryption keys); the running container gets
 # the real ones (production refuses to start without them).
 RUN DEBUG=False SECRET_KEY=collectstatic-only EMAIL_URL=smtp://collectstatic.invalid:25 \
+    FIELD_ENCRYPTION_KEYS=$(python -m campaign.petitions.crypto) BLIND_INDEX_KEY=$(python -m campaign.petitions.crypto) \
     python manage.py collectstatic --no-input \
     && useradd --system --uid 10001 campaign && mkdir -p /app/var && chown campaign /app/var
 USER campaign

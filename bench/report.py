@@ -19,7 +19,8 @@ TARGETS = {
     "email_ratio": 0.5,
     "pages_ratio": 0.8,
     "scale_ratio": 0.9,
-    "export_ratio": 0.5,
+    "export_rows_per_s": 100_000,
+    "rotation_peak_mb": 150,
     "export_peak_mb": 150,
     "retention_peak_mb": 150,
 }
@@ -181,6 +182,13 @@ def figures_summary(results):
     if "export" in s and s["export"].get("available") and "ratio" in s["export"]:
         r = s["export"]
         out.append(
-            f"export: {r['export_rows_per_s']} rows/s vs COPY {r['copy_rows_per_s']} rows/s, peak {r['peak_rss_mb']} MB"
+            f"export: {r['export_rows_per_s']} rows/s decrypting vs COPY of the ciphertext {r['copy_rows_per_s']}"
+            f" rows/s, peak {r['peak_rss_mb']} MB"
+        )
+    if "rotation" in s and "rows_per_s" in s["rotation"]:
+        r = s["rotation"]
+        out.append(
+            f"key rotation: {r['rows']:,} rows re-encrypted at {r['rows_per_s']} rows/s, peak {r['peak_rss_mb']} MB;"
+            f" every row opens under the new key alone: {r['all_open_under_new_key']}"
         )
     return "\n".join(out)

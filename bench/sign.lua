@@ -8,7 +8,8 @@
 --   BENCH_FIRST  where this run's supporter numbers start (each run its own client addresses)
 --
 -- Every request carries its own client address in X-Forwarded-For (the site runs with
--- TRUSTED_PROXY_COUNT=1), a distinct name and one of ~1000 email domains, so the rate limits
+-- TRUSTED_PROXY_COUNT=1), a distinct name and one of ~1000 email domains (each naming the run:
+-- addresses are encrypted, domains are not, so a run's rows are found by domain), so the rate limits
 -- stay on and see what a real surge from many people looks like.
 dofile(os.getenv("BENCH_DIR") .. "/report.lua")
 
@@ -86,7 +87,7 @@ function request()
   headers["X-Forwarded-For"] = ip
   local body = "csrfmiddlewaretoken=" .. form ..
     "&name=Bench+" .. letters_for(thread_id) .. "+" .. letters_for(n) ..
-    "&email=" .. run .. "." .. thread_id .. "." .. n .. "%40d" .. (n % 997) .. ".bench.example" ..
+    "&email=" .. run .. "." .. thread_id .. "." .. n .. "%40d" .. (n % 997) .. "." .. run .. ".bench.example" ..
     "&country=KZ&show_publicly=on&keep_updated=on&website=&sign=Sign"
   return wrk.format("POST", path, headers, body)
 end

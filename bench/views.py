@@ -29,7 +29,7 @@ def bare_insert(request):
         petition_id=_petition_id(),
         name=request.POST.get("name", ""),
         email=email,
-        email_canonical=email.lower(),
+        email_index=email.lower(),  # the baseline stores in clear: encryption is what it measures
         email_domain=email.rpartition("@")[2],
         country="KZ",
         consent_version="bench",

@@ -26,6 +26,71 @@ if not SECRET_KEY:
     # Production must never sign tokens or sessions with a key from the source code.
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
+# --- Signers' personal data, encrypted at rest (campaign/petitions/crypto.py) --------------
+# FIELD_ENCRYPTION_KEYS: comma-separated base64 keys of 32 bytes; the first seals, all open.
+# BLIND_INDEX_KEY: a separate key for the blind indexes (duplicates, searches); never rotated
+# without `manage.py blind_indexes_rebuild`. Production refuses to start without them; on a
+# laptop they are made once and kept in var/field-keys.json (git-ignored): lose that file and
+# the local database's names and addresses are lost with it.
+_DEV_KEYS_FILE = BASE_DIR / "var" / "field-keys.json"
+
+
+def _dev_keys() -> dict:
+    import base64
+    import json
+    import os
+
+    try:
+        return json.loads(_DEV_KEYS_FILE.read_text())
+    except FileNotFoundError:
+        pass
+    keys = {
+        "FIELD_ENCRYPTION_KEYS": [base64.urlsafe_b64encode(os.urandom(32)).decode()],
+        "BLIND_INDEX_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    }
+    _DEV_KEYS_FILE.parent.mkdir(exist_ok=True)
+    try:
+        # O_EXCL: two processes starting together (runserver's reloader, a test's workers) must
+        # not each make a key; the second reads the first's.
+        fd = os.open(_DEV_KEYS_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        import time
+
+        time.sleep(0.2)
+        return json.loads(_DEV_KEYS_FILE.read_text())
+    with os.fdopen(fd, "w") as out:
+        json.dump(keys, out)
+    return keys
+
+
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
+if not (FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY):
+    if not DEBUG:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY must be set when DEBUG is off.")
+    _keys = _dev_keys()
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or _keys["FIELD_ENCRYPTION_KEYS"]
+    BLIND_INDEX_KEY = BLIND_INDEX_KEY or _keys["BLIND_INDEX_KEY"]
+
+
+def _key_is_valid(text: str) -> bool:
+    import base64
+    import binascii
+
+    try:
+        return len(base64.urlsafe_b64decode(text.strip().replace("+", "-").replace("/", "_") + "==")) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
+if not all(_key_is_valid(key) for key in (*FIELD_ENCRYPTION_KEYS, BLIND_INDEX_KEY)):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY hold base64 keys of 32 random bytes: "
+        "python -m campaign.petitions.crypto prints a new one."
+    )
+if BLIND_INDEX_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("BLIND_INDEX_KEY must differ from every key in FIELD_ENCRYPTION_KEYS.")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -3,8 +3,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from campaign.petitions import crypto
 from campaign.petitions.models import Petition, Signature
-from campaign.petitions.services import canonical_email
+from campaign.petitions.services import canonical_email, email_lookup
 
 
 class PetitionFactory(factory.django.DjangoModelFactory):
@@ -30,8 +31,10 @@ class SignatureFactory(factory.django.DjangoModelFactory):
     petition = factory.SubFactory(PetitionFactory)
     name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"signer{n}@example.org")
-    email_canonical = factory.LazyAttribute(lambda o: canonical_email(o.email))
-    email_domain = factory.LazyAttribute(lambda o: o.email_canonical.rpartition("@")[2])
+    email_index = factory.LazyAttribute(lambda o: email_lookup(o.email))
+    email_domain = factory.LazyAttribute(lambda o: canonical_email(o.email).rpartition("@")[2])
+    name_words = factory.LazyAttribute(lambda o: crypto.name_words(o.name))
+    name_shape = factory.LazyAttribute(lambda o: crypto.name_shape(o.name))
     country = "DE"
     consent_version = "test"
     state = Signature.State.PENDING

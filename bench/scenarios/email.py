@@ -8,7 +8,7 @@ import sys
 
 from bench.load import cpu_per_request, cpu_snapshot, drain, run_tag
 from bench.report import TARGETS, target
-from bench.stack import BENCH, ROOT, SLUG, sql
+from bench.stack import BENCH, ROOT, SLUG, seal_loaded, sql
 
 
 def scenario_email(ctx):
@@ -61,16 +61,17 @@ def outbox_fill(count, tag):
     """`count` signatures whose confirmation email is due now, with addresses `<tag>.<n>@...`."""
     sql(
         """
-        INSERT INTO petitions_signature (petition_id, name, email, email_canonical, email_domain, country,
+        INSERT INTO petitions_signature (petition_id, name, email, email_index, email_domain, country,
             show_publicly, keep_updated, language, consent_version, state, suspicion, signed_at, counted,
             email_state, email_requests, email_attempts, email_due_at, state_before_invalidation, public_id, leave_name_off)
-        SELECT p.id, 'Bench Mail', %(tag)s || '.' || g || '@d' || (g %% 997) || '.bench.example',
-            %(tag)s || '.' || g || '@d' || (g %% 997) || '.bench.example', 'd' || (g %% 997) || '.bench.example',
+        SELECT p.id, 'Bench Mail', %(tag)s || '.' || g || '@d' || (g %% 997) || '.' || %(tag)s || '.bench.example',
+            %(tag)s || '.' || g || '@d' || (g %% 997) || '.' || %(tag)s || '.bench.example', 'd' || (g %% 997) || '.' || %(tag)s || '.bench.example',
             'KZ', false, true, 'en', 'bench', 'pending', '[]', now(), false, 'pending', 1, 0, now(), '', md5(%(tag)s || g), false
         FROM generate_series(1, %(count)s) g, (SELECT id FROM petitions_petition WHERE slug = %(slug)s) p
         """,
         {"tag": tag, "count": count, "slug": SLUG},
     )
+    seal_loaded()
 
 
 def raw_smtp(stack, count, size):

@@ -1,5 +1,6 @@
-"""Export: every stored signature as CSV through `manage.py export_supporters`, against
-PostgreSQL writing the same rows and columns with COPY."""
+"""Export: every stored signature as CSV through `manage.py export_supporters`, names and
+addresses decrypted in Python, beside PostgreSQL writing the same rows and columns with COPY (the
+unencrypted baseline: COPY can only write the ciphertext, which it does here)."""
 
 import os
 import subprocess
@@ -28,14 +29,14 @@ def _country_names_sql() -> str:
 
 
 def scenario_export(ctx):
-    command = ROOT / "campaign" / "petitions" / "management" / "commands" / "export_supporters.py"
+    command = ROOT / "campaign" / "exports" / "management" / "commands" / "export_supporters.py"
     if not command.exists():
         return {
             "available": False,
             "note": "not available: manage.py export_supporters does not exist yet",
             "targets": [],
         }
-    if scalar("SELECT count(*) FROM petitions_signature WHERE email LIKE 'stored.%%'") < ctx.rows:
+    if scalar("SELECT count(*) FROM petitions_signature WHERE consent_version = 'bench-stored'") < ctx.rows:
         signatures_clear()
         signatures_load(ctx.rows)
     out = LOGS / "export.csv"
@@ -81,12 +82,12 @@ def scenario_export(ctx):
         "signed_at": f"to_char(signed_at AT TIME ZONE 'UTC', {iso})",
         "confirmed_at": f"coalesce(to_char(confirmed_at AT TIME ZONE 'UTC', {iso}), '')",
         "email": "email",
-        # The same work as the export's: the name's first word by the same regex, the country's
-        # name from the same JSON object.
+        # The same work as the export's where the database can do it: the first word (of the
+        # ciphertext here), the country's name from the same JSON object.
         "first_name": "coalesce(substring(name from '[^[:space:],;]+'), '')",
         "country_name": f"coalesce({_country_names_sql()}::jsonb ->> country, '')",
     }
-    select = ", ".join(columns[c] for c in header.lstrip("\ufeff").split(","))
+    select = ", ".join(columns[c.strip('"')] for c in header.lstrip("\ufeff").split(","))
     in_states = ", ".join(f"'{state}'" for state in EXPORT_STATES)
     copy_sql = (
         f"COPY (SELECT {select} FROM petitions_signature WHERE petition_id = (SELECT id FROM petitions_petition "
@@ -110,7 +111,7 @@ def scenario_export(ctx):
         "peak_rss_mb": peak_mb,
         "ratio": ratio,
         "targets": [
-            target("rows/s ratio vs COPY", ratio, ">=", TARGETS["export_ratio"]),
+            target("rows/s, decrypting", export_rate, ">=", TARGETS["export_rows_per_s"]),
             target("peak memory MB", peak_mb, "<=", TARGETS["export_peak_mb"]),
             target("every stored row exported", exported, ">=", ctx.rows),
         ],

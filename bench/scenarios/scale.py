@@ -8,7 +8,7 @@ import time
 
 from bench.load import HOME_PATH, SIGN_PATH, alternating, csrf_pair, measured, run_tag, sign_env, wrk
 from bench.report import TARGETS, target
-from bench.stack import BENCH, ROOT, SLUG, scalar, sql
+from bench.stack import BENCH, ROOT, SLUG, scalar, seal_loaded, sql
 
 
 def scenario_scale(ctx):
@@ -88,22 +88,24 @@ def signatures_load(rows):
     shown publicly, spread over two years and ~1,000 domains."""
     sql(
         """
-        INSERT INTO petitions_signature (petition_id, name, email, email_canonical, email_domain, country,
+        INSERT INTO petitions_signature (petition_id, name, email, email_index, email_domain, country,
             show_publicly, keep_updated, language, consent_version, state, suspicion, ip_address, signed_at,
             confirmed_at, counted, email_state, email_requests, email_attempts, email_due_at, email_sent_at,
-            state_before_invalidation)
+            state_before_invalidation, public_id, leave_name_off, name_words, name_shape)
         SELECT p.id, 'Stored Supporter' || g, 'stored.' || g || '@d' || (g %% 997) || '.bench.example',
             'stored.' || g || '@d' || (g %% 997) || '.bench.example', 'd' || (g %% 997) || '.bench.example',
-            (ARRAY['KZ','DE','FR','GB','US','RU','PL','NL'])[1 + g %% 8], g %% 3 = 0, g %% 2 = 0, 'en', 'bench',
+            (ARRAY['KZ','DE','FR','GB','US','RU','PL','NL'])[1 + g %% 8], g %% 3 = 0, g %% 2 = 0, 'en', 'bench-stored',
             CASE WHEN g %% 10 < 7 THEN 'confirmed' WHEN g %% 10 < 9 THEN 'pending' ELSE 'suspicious' END, '[]',
             ('10.' || (g / 65536) %% 256 || '.' || (g / 256) %% 256 || '.' || g %% 256)::inet,
             now() - (g || ' seconds')::interval * 60,
             CASE WHEN g %% 10 < 7 THEN now() - (g || ' seconds')::interval * 59 END,
-            g %% 10 < 7, 'sent', 1, 0, now() - (g || ' seconds')::interval * 60, now() - (g || ' seconds')::interval * 60, ''
+            g %% 10 < 7, 'sent', 1, 0, now() - (g || ' seconds')::interval * 60, now() - (g || ' seconds')::interval * 60, '',
+            md5('stored.' || g), false, '', ''
         FROM generate_series(1, %(rows)s) g, (SELECT id FROM petitions_petition WHERE slug = %(slug)s) p
         """,
         {"rows": rows, "slug": SLUG},
     )
+    seal_loaded()
     sql(
         "UPDATE petitions_petition SET signature_count = (SELECT count(*) FROM petitions_signature WHERE counted) "
         "WHERE slug = %s",

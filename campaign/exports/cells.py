@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.db import NotSupportedError
-from django.db.models import Case, CharField, F, Func, Value, When
+from django.db.models import Case, CharField, Func, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import translation
 from django_countries import countries
 
+from campaign.petitions import crypto
+from campaign.petitions.fields import Sealed
 from campaign.petitions.models import Signature
 
 from .filters import ExportFilters
@@ -89,41 +92,6 @@ class UtcIsoText(Func):
         return f"strftime(%s, {sql})", (ISO_UTC, *params)
 
 
-class FirstName(Func):
-    """The name's first word, what a mail merge greets; NULL if none. A word ends at a space,
-    a comma or a semicolon: the name is the first cell of its row, where a ";" never starts
-    a cell, but in a later one it would where the list separator is ";" (cells.py, top).
-
-    With `neutralise` (for COPY), a word starting with = + - or @ gets the apostrophe (no word
-    holds a tab or CR). One regex per row: a name starting above every trigger and separator
-    needs no second look.
-    """
-
-    output_field = CharField()
-    WORD = "[^[:space:],;]+"
-    RISKY = "^[[:space:],;]*[-=+@]"
-
-    def __init__(self, expression, *, neutralise: bool = False):
-        super().__init__(expression)
-        self.neutralise = neutralise
-
-    def as_sql(self, compiler, connection, **extra_context):
-        raise NotSupportedError("Exports need PostgreSQL or SQLite.")
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        word = f"substring({sql} from %s)"
-        if not self.neutralise:
-            return word, (*params, self.WORD)
-        template = f"CASE WHEN ascii({sql}) > {_ABOVE_TRIGGERS} OR {sql} !~ %s THEN {word} ELSE '''' || {word} END"
-        return template, (*params, *params, self.RISKY, *params, self.WORD, *params, self.WORD)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        spaced = f"trim(replace(replace({sql}, ';', ' '), ',', ' '))"
-        return f"substr({spaced}, 1, instr({spaced} || ' ', ' ') - 1)", (*params, *params, *params)
-
-
 class CountryName(Func):
     """The English name of the row's country code, looked up in one constant JSON object
     (a hash-like lookup per row, where a CASE of 250 codes would test each in turn)."""
@@ -147,91 +115,75 @@ class CountryName(Func):
         return f"json_extract(%s, '$.' || {sql})", (self._names(), *params)
 
 
-def _name(*, delivery: bool):
-    """The name column, or in the list for delivery the name as delivered (delivered_name)."""
-    return delivered_name() if delivery else "name"
-
-
-def _text(column: str, *, delivery: bool = False):
+def _text(column: str):
     """A column that is not a plain text field, as the text its cell holds."""
-    if column == "name" and delivery:
-        return delivered_name()
     if column.endswith("_at"):
         return Coalesce(UtcIsoText(column), Value(""))
     if column == "keep_updated":
         return _keep_updated_text()
-    if column == "first_name":
-        return Coalesce(FirstName(_name(delivery=delivery)), Value(""))
     if column == "country_name":
         return Coalesce(CountryName("country"), Value(""))
     return None
 
 
+# Names and addresses are encrypted: PostgreSQL holds only ciphertext, so these columns are
+# filled in Python as each row is read (export_values, then personal_cells).
+PERSONAL_COLUMNS = ("name", "first_name", "email")
+# A word ends at a space, a comma or a semicolon: the first name is no first cell of its row, and
+# where the list separator is ";" a ";" inside it would start a cell (cells.py, top).
+_FIRST_WORD = re.compile(r"[^\s,;]+")
+
+
+def first_word(name: str) -> str:
+    """The name's first word, what a mail merge greets ("" if none)."""
+    found = _FIRST_WORD.search(name)
+    return found.group() if found else ""
+
+
 def export_values(*, filters: ExportFilters) -> list:
-    """What values_list() selects for each column, every one as text (see format_row)."""
+    """What values_list() selects for each column, every one as text (see format_row); the
+    personal columns as their ciphertext, then leave_name_off (see personal_cells)."""
+    values = []
+    for column in filters.columns:
+        if column in ("name", "first_name"):
+            values.append(Sealed("name"))
+        elif column == "email":
+            values.append(Sealed("email"))
+        else:
+            values.append(_text(column) or column)
+    return [*values, "leave_name_off"]
+
+
+def personal_cells(*, filters: ExportFilters) -> Callable[[tuple], list]:
+    """What turns a row of export_values() into the file's cells: names and addresses opened,
+    a name left off the delivered list emptied (the row, and so its country, stays), the
+    first name its first word."""
+    keys = crypto.keyring()
+    name_purpose = Signature._meta.get_field("name")._aad
+    email_purpose = Signature._meta.get_field("email")._aad
+    columns = filters.columns
+    name_at = [i for i, c in enumerate(columns) if c == "name"]
+    first_at = [i for i, c in enumerate(columns) if c == "first_name"]
+    email_at = [i for i, c in enumerate(columns) if c == "email"]
+    has_name = bool(name_at or first_at)
     delivery = not filters.contactable
-    return [_text(column, delivery=delivery) or column for column in filters.columns]
+    width = len(columns)
 
+    def cells(row: tuple) -> list:
+        out = list(row[:width])
+        if has_name:
+            sealed = row[(name_at or first_at)[0]]
+            name = "" if (delivery and row[width]) or not sealed else keys.decrypt(sealed, name_purpose)
+            for i in name_at:
+                out[i] = name
+            for i in first_at:
+                out[i] = first_word(name)
+        for i in email_at:
+            out[i] = keys.decrypt(out[i], email_purpose) if out[i] else ""
+        return out
 
-def delivered_name() -> Case:
-    """The name as the list handed to the authorities holds it: empty for a signer who asked to
-    be counted without it (the row, and so its country, stays in the list)."""
-    return Case(When(leave_name_off=True, then=Value("")), default=F("name"), output_field=CharField())
+    return cells
 
 
 def _keep_updated_text() -> Case:
     return Case(When(keep_updated=True, then=Value("yes")), default=Value("no"), output_field=CharField())
-
-
-# ascii() gives the code point of a value's first character (0 for ''): the triggers as numbers.
-_TRIGGER_CODES = ", ".join(str(ord(t)) for t in FORMULA_TRIGGERS)
-_ABOVE_TRIGGERS = max(ord(t) for t in FORMULA_TRIGGERS)
-
-
-class CsvCell(Func):
-    """A text column as the exact text of its CSV cell, for PostgreSQL's COPY to quote.
-
-    Does in SQL what the Python writer does to a cell: the apostrophe before a formula
-    trigger (neutralise), then, with LF line ends, each CRLF and CR made an LF. Never NULL:
-    both writers quote every cell (see QUOTE_ALL), and COPY leaves NULL unquoted.
-
-    The first branch is the common cell (it starts above every trigger and, with LF line
-    ends, holds no CR): one test of each. The whole transformation on every cell took
-    PostgreSQL half as long again as the bare columns; this, a third.
-    """
-
-    output_field = CharField()
-
-    def __init__(self, expression, *, lf_only: bool):
-        super().__init__(expression)
-        self.lf_only = lf_only
-
-    def as_sql(self, compiler, connection, **extra_context):
-        raise NotSupportedError("CSV cells are written by COPY, on PostgreSQL only.")
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        plain = f"ascii(<x>) > {_ABOVE_TRIGGERS}"
-        cell = f"CASE WHEN ascii(<x>) IN ({_TRIGGER_CODES}) THEN '''' || <x> ELSE <x> END"
-        if self.lf_only:
-            plain += r" AND strpos(<x>, E'\r') = 0"
-            cell = rf"replace(replace({cell}, E'\r\n', E'\n'), E'\r', E'\n')"
-        template = f"CASE WHEN {plain} THEN <x> ELSE {cell} END"
-        return template.replace("<x>", sql), tuple(params) * template.count("<x>")
-
-
-def copy_cells(*, filters: ExportFilters) -> list:
-    """What COPY selects for each column: the cells of export_values() as the writer leaves them."""
-    delivery = not filters.contactable
-    cells = []
-    for column in filters.columns:
-        if column.endswith("_at") or column in ("keep_updated", "country_name"):
-            # Digits, dashes, colons, T and Z; yes or no; a country's name: nothing to
-            # neutralise (tests/exports/test_contents.py checks every country). No time is '',
-            # not NULL, so that COPY quotes it as the Python writer does.
-            cells.append(_text(column))
-        elif column == "first_name":
-            cells.append(Coalesce(FirstName(_name(delivery=delivery), neutralise=True), Value("")))
-        else:
-            cells.append(CsvCell(_text(column, delivery=delivery) or column, lf_only=not filters.excel))
-    return cells

@@ -1,4 +1,8 @@
-"""Writing an export: COPY on PostgreSQL, csv and xlsx in Python, the same bytes either way."""
+"""Writing an export: csv and xlsx in Python, names and addresses decrypted as rows stream by.
+
+PostgreSQL's COPY wrote CSV files until names and addresses were encrypted: the database holds
+only ciphertext, and opening it there would hand it the key (in its logs, its statements).
+Rows come from a server-side cursor in pieces of chunk_size, so memory stays flat."""
 
 from __future__ import annotations
 
@@ -8,15 +12,13 @@ import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from itertools import islice, pairwise
 
-from django.db import connections, transaction
-from django.db.models import Max, Min
+from django.db import transaction
 from django.utils import timezone
 
 from campaign.petitions.models import Petition, Signature
 
-from .cells import copy_cells, export_values, format_row
+from .cells import export_values, format_row, personal_cells
 from .filters import ExportFilters, export_queryset
 
 logger = logging.getLogger(__name__)
@@ -26,9 +28,6 @@ State = Signature.State
 # Every cell of every CSV file is quoted (see cells.py).
 QUOTE_ALL = csv.QUOTE_ALL
 DEFAULT_CHUNK_SIZE = 2000
-# A background job's CSV is written by one COPY per this many pieces (about; see _segments),
-# its progress recorded between them: each statement costs, a call per piece would be slow.
-SEGMENT_CHUNKS = 50
 BOM = "\ufeff"
 
 
@@ -59,26 +58,23 @@ class Export:
         stamp = (when or timezone.now()).astimezone(UTC).strftime("%Y%m%d-%H%M")
         return f"{self.petition.slug}-{kind}-{stamp}.{self.filters.extension}"
 
-    def _rows(self) -> Iterator[tuple]:
-        return (
+    def _rows(self) -> Iterator[list]:
+        """Each row's cells as text, names and addresses decrypted."""
+        cells = personal_cells(filters=self.filters)
+        rows = (
             export_queryset(filters=self.filters)
             .values_list(*export_values(filters=self.filters))
             .iterator(chunk_size=self.chunk_size)
         )
+        return map(cells, rows)
 
     def chunks(self, *, on_progress: ProgressCallback | None = None, snapshot: bool = True) -> Iterator[bytes]:
         """The file, piece by piece: the header at once, then one piece per batch of rows.
 
         With snapshot (the page and the command), the rows are read in one transaction and
         one statement, so the file is one consistent picture. A background job passes False
-        so that its progress updates are visible while it runs.
-
-        A CSV file on PostgreSQL is written by COPY, during which the connection can run
-        nothing else: psycopg would wait for itself forever. So on_progress only ever runs
-        between statements: without snapshot the file is written in segments of about
-        SEGMENT_CHUNKS pieces, one COPY each, with the rows written so far reported after
-        each; with snapshot and a callback, the Python writer reads the rows from a
-        server-side cursor instead, as before.
+        so that its progress updates are visible while it runs (outside a transaction the
+        server-side cursor is held across commits, so on_progress may write).
         """
         if snapshot:
             with transaction.atomic():
@@ -88,10 +84,7 @@ class Export:
 
     def _chunks(self, on_progress: ProgressCallback | None, *, snapshot: bool) -> Iterator[bytes]:
         if self.filters.file_format == "csv":
-            if self.uses_copy() and not (snapshot and on_progress):
-                yield from self._copy_chunks(on_progress, segmented=not snapshot)
-            else:
-                yield from self._csv_chunks(on_progress)
+            yield from self._csv_chunks(on_progress)
             return
         # A zip archive cannot be sent before it is complete: build it in a temporary
         # file (openpyxl's write-only mode keeps memory flat), then send the file.
@@ -114,17 +107,6 @@ class Export:
                 out.write(chunk)
         return self.rows_written
 
-    def uses_copy(self) -> bool:
-        """Whether PostgreSQL can write this file (COPY): any CSV file, on PostgreSQL in UTF-8."""
-        if self.filters.file_format != "csv":
-            return False
-        connection = connections[Signature.objects.db]
-        if connection.vendor != "postgresql":
-            return False
-        connection.ensure_connection()
-        # Django asks for UTF8; COPY's bytes are in the client encoding, the file's in UTF-8.
-        return connection.connection.info.encoding == "utf-8"
-
     def _csv_header(self, writer, buffer: io.StringIO) -> bytes:
         """The first piece of a CSV file, the same for both writers."""
         if self.filters.excel:
@@ -140,68 +122,8 @@ class Export:
         writer = csv.writer(buffer, lineterminator="\r\n" if self.filters.excel else "\n", quoting=QUOTE_ALL)
         return writer, buffer
 
-    def _copy_chunks(self, on_progress: ProgressCallback | None, *, segmented: bool) -> Iterator[bytes]:
-        """The CSV file as PostgreSQL writes it (see CsvCell), one piece per chunk_size rows."""
-        # The header goes out before the query runs, so the download starts at once.
-        yield self._csv_header(*self._csv_writer())
-        rows = export_queryset(filters=self.filters)
-        if not segmented:
-            yield from self._copy(rows)
-        else:
-            for segment in self._segments(rows):
-                yield from self._copy(segment)
-                if on_progress:
-                    on_progress(self.rows_written)
-        if on_progress:
-            on_progress(self.rows_written)
-
-    def _segments(self, rows):
-        """The rows as ranges of keys holding about SEGMENT_CHUNKS pieces each, in key order.
-
-        Ranges, not "the next n rows": finding where n rows end took another scan of each
-        segment. Sized from the count, they are even where the keys are; the first is open
-        below and the last above, so a row added or changed since the count is in one.
-        """
-        span = rows.aggregate(low=Min("pk"), high=Max("pk"))
-        if span["low"] is None:
-            yield rows
-            return
-        keys = span["high"] - span["low"] + 1
-        width = max(1, keys * self.chunk_size * SEGMENT_CHUNKS // max(self.count, 1))
-        bounds = [None, *range(span["low"] + width, span["high"] + 1, width), None]
-        for lower, upper in pairwise(bounds):
-            segment = rows if lower is None else rows.filter(pk__gte=lower)
-            yield segment if upper is None else segment.filter(pk__lt=upper)
-
-    def _copy(self, rows) -> Iterator[bytes]:
-        """One COPY of these rows, in pieces of chunk_size rows."""
-        connection = connections[rows.db]
-        sql, params = (
-            rows.values_list(*copy_cells(filters=self.filters)).query.get_compiler(connection=connection).as_sql()
-        )
-        # Each block is one row: the server sends one CopyData message per row, and psycopg
-        # hands over one message at a time. Counting blocks counts rows, embedded line breaks
-        # or not. A row ends in the LF of COPY's protocol; for Excel it must end in CRLF.
-        crlf = self.filters.excel
-        # COPY takes no bound parameters: psycopg quotes them into the statement, client-side,
-        # as it would for copy(sql, params), which Django's debug cursor does not accept.
-        statement = connection.ops.compose_sql(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)", params)
-        with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(statement) as copy:
-            blocks = iter(copy)
-            # islice and join, not a Python loop per row: psycopg's read is then the only
-            # per-row cost on this side, and it already takes as long as the server.
-            while batch := list(islice(blocks, self.chunk_size)):
-                self.rows_written += len(batch)
-                yield self._join(batch, crlf)
-
-    @staticmethod
-    def _join(rows: list, crlf: bool) -> bytes:
-        if crlf:
-            return b"\r\n".join([row[:-1] for row in rows]) + b"\r\n"
-        return b"".join(rows)
-
     def _csv_chunks(self, on_progress: ProgressCallback | None) -> Iterator[bytes]:
-        """The CSV file written in Python, row by row: on SQLite, or for a callback (see chunks)."""
+        """The CSV file written in Python, row by row."""
         writer, buffer = self._csv_writer()
         # The header goes out before the query runs, so the download starts at once.
         yield self._csv_header(writer, buffer)

@@ -27,9 +27,10 @@ from django_countries import countries
 from campaign.moderation import actions as moderation_actions
 from campaign.moderation import lookups
 from campaign.moderation.forms import RejectForm, SignatureCorrectForm
+from campaign.petitions import crypto
 from campaign.petitions.admin import ReadOnlyAdmin
 from campaign.petitions.models import AuditEntry, Invalidation, Signature
-from campaign.petitions.services import canonical_email
+from campaign.petitions.services import email_lookup
 
 
 class LargeTablePaginator(Paginator):
@@ -133,7 +134,7 @@ class SignatureAdmin(ReadOnlyAdmin):
     # The search box needs search_fields to show; get_search_results does the work.
     search_fields = ["name"]
     search_help_text = _(
-        "Part of a name; a whole email address; @example.org for a whole domain; an IP address or a range "
+        "Whole words of a name; a whole email address; @example.org for a whole domain; an IP address or a range "
         "such as 203.0.113.0/24."
     )
     list_per_page = 100
@@ -265,16 +266,22 @@ class SignatureAdmin(ReadOnlyAdmin):
                 messages.error(request, _("That is not an IP address or a range such as 203.0.113.0/24."))
                 return queryset.none(), False
         if "@" in term:
-            return queryset.filter(email_canonical=canonical_email(term)), False
-        found = queryset.filter(name__icontains=term)
-        if " " not in term and not found.exists():
-            # "gmail" finds nothing: addresses are matched whole (or by domain), never in part.
+            return queryset.filter(email_index=email_lookup(term)), False
+        # Names are encrypted: found by whole words through their blind index, never in part.
+        words = crypto.name_words_query_terms(term)
+        if not words:
+            return queryset.none(), False
+        found = queryset
+        for word in words:
+            found = found.filter(name_words__contains=word)
+        if not found.exists():
             domain = term if "." in term else f"{term}.com"
             messages.info(
                 request,
                 _(
-                    "No name contains “%(term)s”. Email addresses are found whole: search for the full "
-                    "address, or @%(domain)s for everyone at that domain."
+                    "No name has every word of “%(term)s”. Names are found by whole words (“smith”, not “smi”) "
+                    "and email addresses whole: search for the full address, or @%(domain)s for everyone at "
+                    "that domain."
                 )
                 % {"term": term, "domain": domain},
             )

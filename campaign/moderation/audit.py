@@ -18,6 +18,8 @@ State = Signature.State
 AUDIT_MAX_IDS = 1000
 
 AUDIT_ACTIONS = {
+    "field_keys_rotate": _("re-encrypted names and addresses under a new key"),
+    "blind_indexes_rebuild": _("rebuilt the blind indexes of addresses and names"),
     "signatures_reject": _("rejected as spam"),
     "signatures_clear": _("cleared suspicion"),
     "signatures_restore": _("restored rejected"),
@@ -125,6 +127,7 @@ _FILTER_WORDS = {
     "ip": _("IP address or range"),
     "email_domain": _("email domain"),
     "name_pattern": _("name pattern"),
+    "name_shape": _("name shape"),
     "signed_from": _("signed from"),
     "signed_to": _("signed before"),
 }

@@ -48,7 +48,7 @@ def signature_correct(
         signature = (
             Signature.objects.select_for_update(of=("self",))
             .filter(pk=signature_id, erased_at__isnull=True)
-            .only("pk", "petition_id", "name", "email", "email_canonical", "show_publicly")
+            .only("pk", "petition_id", "name", "email", "email_index", "show_publicly")
             .first()
         )
         if signature is None:
@@ -56,7 +56,7 @@ def signature_correct(
         changes: dict = {}
         old_name = old_email = ""
         if name is not None and name != signature.name:
-            changes["name"] = name
+            changes.update(services.signature_name_fields(name=name))
             if name_words(signature.name) != name_words(name):
                 # Else quotations of the old name are quotations of the new one: nothing to scrub.
                 old_name = signature.name
@@ -64,7 +64,7 @@ def signature_correct(
             fields = services.signature_email_fields(email=email)
             if fields["email"] != signature.email:
                 changes.update(fields)
-                if fields["email_canonical"] != signature.email_canonical:
+                if fields["email_index"] != signature.email_index:
                     changes["public_id"] = public_id_new()
                     old_email = signature.email
         if not changes:
@@ -75,7 +75,7 @@ def signature_correct(
             with transaction.atomic():
                 Signature.objects.filter(pk=signature.pk).update(**changes)
         except IntegrityError:
-            if "email_canonical" not in changes:
+            if "email_index" not in changes:
                 raise
             return Correction.EMAIL_TAKEN
         if old_name or old_email:

@@ -188,8 +188,10 @@ def signatures_personal_data_erase(*, signature_ids: list[int], quotes: Quotes |
         return Signature.objects.filter(_pk_in(ids)).update(
             name="",
             email="",
-            email_canonical=Concat(Value("erased-"), Cast("pk", CharField()), output_field=CharField()),
+            email_index=Concat(Value("erased-"), Cast("pk", CharField()), output_field=CharField()),
             email_domain="",
+            name_words="",
+            name_shape="",
             ip_address=None,
             show_publicly=False,
             keep_updated=False,

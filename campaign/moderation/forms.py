@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from campaign.petitions import crypto
 from campaign.petitions.forms import EMAIL_ERRORS, email_clean, name_clean, name_field
 from campaign.petitions.models import Petition
 
@@ -34,11 +35,16 @@ class InvalidationForm(forms.Form):
     email_domain = forms.CharField(
         label=_("Email domain"), required=False, max_length=253, help_text=_("For example example.org.")
     )
-    name_pattern = forms.CharField(
-        label=_("Name pattern"),
+    name_shape = forms.CharField(
+        label=_("Name shape"),
         required=False,
         max_length=100,
-        help_text=_("* stands for any characters, ? for one; case is ignored. For example: john smith*"),
+        help_text=_(
+            "Names are encrypted, so they are matched by shape: each run of letters as Aa (or a when it "
+            "starts lower-case), each digit as 9, other characters as they are. Type a name from the burst "
+            "or its shape: “John Smith 12” and “Aa Aa 99” both mean Aa Aa 99. Combine it with a time "
+            "window, an address range or a domain: many real names share a shape."
+        ),
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
     signed_from = forms.DateTimeField(label=_("Signed from (UTC)"), required=False, widget=DateTimeLocalInput())
@@ -73,15 +79,13 @@ class InvalidationForm(forms.Form):
             raise forms.ValidationError(_("Enter a domain such as example.org, without the part before @."))
         return value
 
-    def clean_name_pattern(self) -> str:
-        value = " ".join(self.cleaned_data["name_pattern"].split())
-        if value and len(re.sub(r"[*?\s]", "", value)) < 2:
-            raise forms.ValidationError(_("A name pattern needs at least two letters besides * and ?."))
-        return value
+    def clean_name_shape(self) -> str:
+        # An example name and its shape give the same shape: "John Smith 12" and "Aa Aa 99".
+        return crypto.name_shape(self.cleaned_data["name_shape"])
 
     def clean(self):
         data = super().clean()
-        criteria = ("ip", "email_domain", "name_pattern", "country", "signed_from", "signed_to")
+        criteria = ("ip", "email_domain", "name_shape", "country", "signed_from", "signed_to")
         if not self.errors and not any(data.get(name) for name in criteria):
             raise forms.ValidationError(
                 _("Choose at least one criterion: an invalidation never takes a whole petition.")

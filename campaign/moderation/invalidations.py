@@ -23,7 +23,8 @@ from .lookups import CRITERIA_KEYS, RESTORED_STATE, criteria_query
 logger = logging.getLogger(__name__)
 State = Signature.State
 
-PERSONAL_CRITERIA = ("ip", "email_domain", "name_pattern")
+# A name shape is not among them: many names share it, and it names nobody.
+PERSONAL_CRITERIA = ("ip", "email_domain")
 
 
 def invalidations_scrub(*, signature_ids: list[int]) -> int:
@@ -65,7 +66,7 @@ def criteria_from(
     *,
     ip: str = "",
     email_domain: str = "",
-    name_pattern: str = "",
+    name_shape: str = "",
     country: str = "",
     signed_from: datetime | None = None,
     signed_to: datetime | None = None,
@@ -74,7 +75,7 @@ def criteria_from(
     criteria = {
         "ip": ip,
         "email_domain": email_domain,
-        "name_pattern": name_pattern,
+        "name_shape": name_shape,
         "country": country,
         "signed_from": signed_from.isoformat() if signed_from else "",
         "signed_to": signed_to.isoformat() if signed_to else "",

@@ -3,7 +3,6 @@ invalidation's criteria; and the state a signature is restored to."""
 
 import ipaddress
 import logging
-import re
 
 from django.db import NotSupportedError
 from django.db.models import Case, Lookup, Q, Value, When
@@ -78,17 +77,9 @@ def suspicion_query(reason: str) -> Q:
     return Q(suspicion__icontains=f'"{reason}"')
 
 
-def name_pattern_regex(pattern: str) -> str:
-    """A name pattern (`*` any run of characters, `?` one character) as an anchored regex."""
-    parts = []
-    for ch in pattern.strip():
-        parts.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return "^" + "".join(parts) + "$"
-
-
 # --- An invalidation's criteria ------------------------------------------------------------
 
-CRITERIA_KEYS = ("ip", "email_domain", "name_pattern", "country", "signed_from", "signed_to")
+CRITERIA_KEYS = ("ip", "email_domain", "name_shape", "country", "signed_from", "signed_to")
 
 
 def criteria_query(criteria: dict) -> Q:
@@ -98,8 +89,9 @@ def criteria_query(criteria: dict) -> Q:
         query &= ip_query(criteria["ip"])
     if criteria.get("email_domain"):
         query &= Q(email_domain=criteria["email_domain"])
-    if criteria.get("name_pattern"):
-        query &= Q(name__iregex=name_pattern_regex(criteria["name_pattern"]))
+    if criteria.get("name_shape"):
+        query &= Q(name_shape=criteria["name_shape"])
+
     if criteria.get("country"):
         query &= Q(country=criteria["country"])
     if criteria.get("signed_from"):

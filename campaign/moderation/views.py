@@ -28,7 +28,7 @@ from .corrections import signature_correct as correction_make
 from .forms import InvalidationApplyForm, InvalidationForm, SignatureCorrectForm
 
 QUEUE_PAGE_SIZE = 100
-CRITERIA_FIELDS = ("petition", "ip", "email_domain", "name_pattern", "country", "signed_from", "signed_to", "reason")
+CRITERIA_FIELDS = ("petition", "ip", "email_domain", "name_shape", "country", "signed_from", "signed_to", "reason")
 
 
 def _render(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
@@ -205,7 +205,7 @@ def _criteria(data: dict) -> dict:
     return invalidations.criteria_from(
         ip=data["ip"],
         email_domain=data["email_domain"],
-        name_pattern=data["name_pattern"],
+        name_shape=data["name_shape"],
         country=data["country"],
         signed_from=data["signed_from"],
         signed_to=data["signed_to"],
@@ -276,7 +276,8 @@ def invalidation_detail(request, pk: int):
             for key, label in (
                 ("ip", _("IP address or range")),
                 ("email_domain", _("Email domain")),
-                ("name_pattern", _("Name pattern")),
+                ("name_shape", _("Name shape")),
+                ("name_pattern", _("Name pattern (before names were encrypted)")),
                 ("country", _("Country")),
                 ("signed_from", _("Signed from")),
                 ("signed_to", _("Signed before")),

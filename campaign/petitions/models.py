@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from .fields import EncryptedTextField
+
 
 def goal_steps_parse(value: str) -> list[int]:
     """ "100, 1000; 10000" -> [100, 1000, 10000]: whole numbers in any order, apart by commas,
@@ -172,11 +174,19 @@ class Signature(models.Model):
     public_id = models.CharField(
         _("public identifier"), max_length=32, unique=True, default=public_id_new, editable=False
     )
-    name = models.CharField(_("name"), max_length=100)
-    email = models.EmailField(_("email"), max_length=254)
-    # Lower-cased, trimmed address: one signature per person per petition (see services).
-    email_canonical = models.CharField(_("canonical email"), max_length=254)
+    # Encrypted at rest (crypto.py): a dump without the keys names nobody. Found only through
+    # the blind indexes below, never by their ciphertext.
+    name = EncryptedTextField(_("name"), purpose="petitions.signature.name")
+    email = EncryptedTextField(_("email"), purpose="petitions.signature.email")
+    # The blind index of the trimmed, case-folded address: one signature per person per
+    # petition (see services), and the exact search. "erased-<id>" once erased.
+    email_index = models.CharField(_("email blind index"), max_length=64, editable=False)
+    # Kept in clear: the per-domain rate limit, the domain search and the dashboard need it.
     email_domain = models.CharField(_("email domain"), max_length=254)
+    # The blind indexes of the name's words (moderators' search by whole word) and its shape
+    # (bulk invalidation of generated names): see crypto.name_words and crypto.name_shape.
+    name_words = models.TextField(_("name word index"), blank=True, default="", editable=False)
+    name_shape = models.CharField(_("name shape"), max_length=100, blank=True, default="", editable=False)
     country = CountryField(_("country"))
     show_publicly = models.BooleanField(_("first name and country shown publicly"), default=False)
     keep_updated = models.BooleanField(_("agreed to be kept updated"), default=False)
@@ -228,7 +238,7 @@ class Signature(models.Model):
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
         constraints = [
-            models.UniqueConstraint(fields=["petition", "email_canonical"], name="one_signature_per_email"),
+            models.UniqueConstraint(fields=["petition", "email_index"], name="one_signature_per_email"),
         ]
         indexes = [
             models.Index(fields=["petition", "state"], name="signature_petition_state"),

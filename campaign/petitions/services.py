@@ -17,7 +17,7 @@ from django.utils import timezone
 from campaign.dispatch import dispatcher
 from campaign.outbox import wake as outbox_wake
 
-from . import abuse, counting, sources
+from . import abuse, counting, crypto, sources
 from .models import Invalidation, Petition, Signature
 
 logger = logging.getLogger(__name__)
@@ -35,12 +35,22 @@ def canonical_email(email: str) -> str:
     return email.strip().casefold()
 
 
+def email_lookup(email: str) -> str:
+    """The blind index an address's signature is found by (Signature.email_index)."""
+    return crypto.email_index(canonical_email(email))
+
+
 def signature_email_fields(*, email: str) -> dict[str, str]:
-    """The address as stored and what is derived from it: the one place that derives them,
-    for signing and for a correction alike (a correction must find the same duplicates)."""
+    """The address as stored (encrypted by its field) and what is derived from it: the one place
+    that derives them, so that every writer finds the same duplicates."""
     email = email.strip()
     canonical = canonical_email(email)
-    return {"email": email, "email_canonical": canonical, "email_domain": canonical.rpartition("@")[2]}
+    return {"email": email, "email_index": crypto.email_index(canonical), "email_domain": canonical.rpartition("@")[2]}
+
+
+def signature_name_fields(*, name: str) -> dict[str, str]:
+    """The name as stored (encrypted by its field) and its blind indexes for moderators."""
+    return {"name": name, "name_words": crypto.name_words(name), "name_shape": crypto.name_shape(name)}
 
 
 def petition_seed(*, slug: str, title: str, text: str, goal: int, translations: dict[str, dict[str, str]]) -> bool:
@@ -142,7 +152,7 @@ def _insert_sql(connection) -> tuple[str, list]:
         fields = [f for f in Signature._meta.concrete_fields if not f.primary_key]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
-        conflict = ", ".join(quote(Signature._meta.get_field(name).column) for name in ("petition", "email_canonical"))
+        conflict = ", ".join(quote(Signature._meta.get_field(name).column) for name in ("petition", "email_index"))
         sql = (
             f"INSERT INTO {quote(Signature._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
             f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(Signature._meta.pk.column)}"
@@ -192,7 +202,7 @@ def signature_create(
     checks = abuse.rate_checks(petition_id=petition.pk, ip=ip_address, email_domain=domain, name=name)
     signature = Signature(
         petition=petition,
-        name=name,
+        **signature_name_fields(name=name),
         **email_fields,
         country=country,
         show_publicly=show_publicly,
@@ -213,7 +223,7 @@ def signature_create(
         # Signed before (possibly a split second ago, in a concurrent request).
         wake = bool(
             signature_emails_request(
-                Signature.objects.filter(petition=petition, email_canonical=email_fields["email_canonical"])
+                Signature.objects.filter(petition=petition, email_index=email_fields["email_index"])
             )
         )
     transaction.on_commit(
@@ -285,7 +295,8 @@ def signature_resend_request(*, petition: Petition, email: str, ip_address: str 
         # The address waits in the cache under a random key, and the task carries only the key:
         # a task's arguments end up in worker logs, and an address must never be logged.
         key = secrets.token_urlsafe(18)
-        cache.set(RESEND_KEY.format(key), [petition.pk, email], timeout=RESEND_SECONDS)
+        # The address's blind index, not the address: the cache holds no one's address either.
+        cache.set(RESEND_KEY.format(key), [petition.pk, email_lookup(email)], timeout=RESEND_SECONDS)
     except Exception:  # noqa: BLE001 - Redis unreachable: the outbox row records the request instead
         # Only during an outage is the lookup the request's; the per-signature cap still bounds the emails,
         # and the outbox sweeper sends the email once Redis is back.
@@ -315,12 +326,18 @@ def signature_resend(*, request_key: str) -> None:
     if request is None:
         return
     cache.delete(RESEND_KEY.format(request_key))
-    signature_resend_record(petition_id=request[0], email=request[1])
+    petition_id, index = request
+    # A request cached before the addresses were encrypted holds the address itself.
+    _resend(petition_id=petition_id, index=email_lookup(index) if "@" in index else index)
 
 
 def signature_resend_record(*, petition_id: int, email: str) -> None:
     """Make the email of this address's signature due again (within the cap); the outbox sends it."""
-    existing = Signature.objects.filter(petition_id=petition_id, email_canonical=canonical_email(email))
+    _resend(petition_id=petition_id, index=email_lookup(email))
+
+
+def _resend(*, petition_id: int, index: str) -> None:
+    existing = Signature.objects.filter(petition_id=petition_id, email_index=index)
     if signature_emails_request(existing):
         outbox_wake.wake()
 

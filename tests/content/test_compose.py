@@ -22,8 +22,13 @@ README = (BASE_DIR / "README.md").read_text()
 TO_JSON = "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"
 
 
+# The encryption keys compose requires (their refusal is tested on its own): throwaway ones.
+COMPOSE_KEYS = {"FIELD_ENCRYPTION_KEYS": "A" * 43 + "=", "BLIND_INDEX_KEY": "B" * 43 + "="}
+
+
 def compose_config(directory: Path = BASE_DIR, **env: str) -> subprocess.CompletedProcess:
-    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"), **env}
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    clean |= {**COMPOSE_KEYS, **env}
     return subprocess.run(
         [
             "docker-compose",
@@ -67,6 +72,13 @@ def test_compose_refuses_to_start_without_a_secret_key(compose):
     result = compose_config()
     assert result.returncode != 0
     assert "set SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+def test_compose_refuses_to_start_without_the_encryption_keys(compose, key):
+    result = compose_config(SECRET_KEY="compose-test-secret", **{key: ""})
+    assert result.returncode != 0
+    assert f"set {key}" in result.stderr
 
 
 def test_the_services_are_the_ones_the_readme_lists(compose):

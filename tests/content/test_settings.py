@@ -16,6 +16,8 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from campaign.petitions import crypto
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = BASE_DIR / "campaign" / "settings.py"
 # Everything the settings read from the environment, so none of this machine's leaks in.
@@ -35,6 +37,8 @@ READ_FROM_ENV = [
     "DEFAULT_FROM_EMAIL",
     "ANYMAIL",
     "DISABLE_SERVER_SIDE_CURSORS",
+    "FIELD_ENCRYPTION_KEYS",
+    "BLIND_INDEX_KEY",
 ]
 PRODUCTION = {
     "DEBUG": "False",
@@ -43,6 +47,8 @@ PRODUCTION = {
     "CSRF_TRUSTED_ORIGINS": "https://petition.example.org",
     "SITE_URL": "https://petition.example.org",
     "EMAIL_URL": "smtp+tls://relay.example.net:587",
+    "FIELD_ENCRYPTION_KEYS": f"{crypto.key_new()},{crypto.key_new()}",
+    "BLIND_INDEX_KEY": crypto.key_new(),
 }
 
 
@@ -185,3 +191,26 @@ def test_production_with_a_mail_catcher_refuses_to_start():
     result = run(["-c", "import django; django.setup()"], **{**PRODUCTION, "EMAIL_URL": "smtp://mailpit:1025"})
     assert result.returncode != 0
     assert "Production needs a real mail route" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+def test_production_refuses_to_start_without_the_encryption_keys(missing):
+    env = {**PRODUCTION, missing: ""}
+    result = run(["-c", "import django; django.setup()"], **env)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_a_key_that_is_not_32_random_bytes_is_refused(settings_with):
+    with pytest.raises(ImproperlyConfigured, match="base64 keys of 32 random bytes"):
+        settings_with(**{**PRODUCTION, "FIELD_ENCRYPTION_KEYS": "secret"})
+    with pytest.raises(ImproperlyConfigured, match="must differ"):
+        key = crypto.key_new()
+        settings_with(**{**PRODUCTION, "FIELD_ENCRYPTION_KEYS": key, "BLIND_INDEX_KEY": key})
+
+
+def test_locally_the_keys_are_made_once_and_kept(settings_with):
+    first = settings_with()
+    again = settings_with()
+    assert first["FIELD_ENCRYPTION_KEYS"] == again["FIELD_ENCRYPTION_KEYS"] and first["BLIND_INDEX_KEY"]
+    assert first["BLIND_INDEX_KEY"] == again["BLIND_INDEX_KEY"]

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from django.utils import timezone
 
+from campaign.petitions import crypto
 from campaign.petitions.models import Signature
 from tests.conftest import need
 from tests.factories import PetitionFactory, SignatureFactory
@@ -98,13 +99,20 @@ def test_a_dump_restored_into_a_new_database_holds_the_same_petition(postgres, r
     # Signing goes on in the restored database: the next id is free.
     with psycopg.connect(restore_url) as conn:
         conn.execute(
-            "INSERT INTO petitions_signature (petition_id, name, email, email_canonical, email_domain, country,"
+            "INSERT INTO petitions_signature (petition_id, name, email, email_index, email_domain, country,"
             " show_publicly, keep_updated, language, consent_version, state, suspicion, signed_at, counted,"
-            " email_state, email_requests, email_attempts, state_before_invalidation, public_id, leave_name_off)"
-            " SELECT id, 'New', 'new@example.org', 'new@example.org', 'example.org', 'KZ', false, false, 'en',"
-            " 'test', 'pending', '[]', now(), false, 'pending', 1, 0, '', md5(random()::text), false"
+            " email_state, email_requests, email_attempts, state_before_invalidation, public_id, leave_name_off,"
+            " name_words, name_shape)"
+            " SELECT id, %s, %s, %s, 'example.org', 'KZ', false, false, 'en',"
+            " 'test', 'pending', '[]', now(), false, 'pending', 1, 0, '', md5(random()::text), false, %s, 'Aa'"
             " FROM petitions_petition"
-            " WHERE slug = 'free-them'"
+            " WHERE slug = 'free-them'",
+            [
+                crypto.encrypt("New", purpose=b"petitions.signature.name"),
+                crypto.encrypt("new@example.org", purpose=b"petitions.signature.email"),
+                crypto.email_index("new@example.org"),
+                crypto.name_words("New"),
+            ],
         )
 
     # A restore never lands on a database in use.

@@ -96,11 +96,9 @@ def test_rows_come_out_batch_by_batch_before_the_query_is_exhausted(organizer_cl
 
 @pytest.mark.services
 @pytest.mark.parametrize("file_format", ["csv", "csv-excel"])
-def test_postgres_streams_the_file_from_a_copy_that_is_still_running(
+def test_postgres_streams_the_file_from_a_cursor_that_is_still_open(
     client, organizer, petition, postgres, monkeypatch, file_format
 ):
-    from psycopg import pq
-
     monkeypatch.setattr(writers, "DEFAULT_CHUNK_SIZE", 10)
     for n in range(25):
         sign(petition, f"Supporter {n:02d}", signed=at(2))
@@ -109,12 +107,15 @@ def test_postgres_streams_the_file_from_a_copy_that_is_still_running(
     chunks = iter(response.streaming_content)
     next(chunks)
     assert next(chunks).count(b"\n") == 10
-    # The COPY is still being read: the rest has not been fetched into memory. (No query may
-    # run on the connection now; psycopg would wait for the COPY to end.)
-    assert postgres.connection.pgconn.transaction_status == pq.TransactionStatus.ACTIVE
+    # The server-side cursor is still being read: the rest has not been fetched into memory.
+    with postgres.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors")
+        assert cursor.fetchone()[0] == 1
     assert len(names(b"name\n" + b"".join(chunks))) == 15
-    assert postgres.connection.pgconn.transaction_status == pq.TransactionStatus.INTRANS
-    assert AuditEntry.objects.count() == 1  # the connection is free again
+    with postgres.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors")
+        assert cursor.fetchone()[0] == 0
+    assert AuditEntry.objects.count() == 1
 
 
 def test_each_download_is_in_the_audit_log_with_who_which_filters_and_how_many(organizer_client, organizer, known):

@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from campaign.exports import cells as export_cells
-from campaign.exports import writers as export_writers
 from campaign.petitions.models import ExportJob
 
 from .helpers import at, body, download, sign
@@ -44,27 +43,17 @@ def semicolon_petition(petition):
     return petition
 
 
-@pytest.fixture(params=["python", "copy"])
-def writer(request, monkeypatch):
-    """Either CSV writer: COPY needs PostgreSQL; the Python one is what SQLite always uses."""
-    if request.param == "copy":
-        request.getfixturevalue("postgres")
-    else:
-        monkeypatch.setattr(export_writers.Export, "uses_copy", lambda self: False)
-    return request.param
-
-
 @pytest.mark.parametrize("file_format", ["csv", "csv-excel"])
 @pytest.mark.parametrize("audience", ["contactable", "delivery"])
 def test_page_export_read_with_semicolons_has_no_formula_cell(
-    organizer_client, semicolon_petition, writer, file_format, audience
+    organizer_client, semicolon_petition, file_format, audience
 ):
     data = body(download(organizer_client, semicolon_petition, file_format=file_format, audience=audience))
     assert_no_formula_cell(data)
 
 
 @pytest.mark.parametrize("excel", [[], ["--excel"]])
-def test_command_export_read_with_semicolons_has_no_formula_cell(semicolon_petition, writer, tmp_path, excel):
+def test_command_export_read_with_semicolons_has_no_formula_cell(semicolon_petition, tmp_path, excel):
     target = tmp_path / "supporters.csv"
     call_command(
         "export_supporters",

@@ -50,7 +50,7 @@ def sign(petition, data: dict) -> Signature | None:
         ip_address="198.51.100.1",
         honeypot=form.honeypot_filled,
     )
-    row = Signature.objects.get(petition=petition, email_canonical=services.canonical_email(cleaned["email"]))
+    row = Signature.objects.get(petition=petition, email_index=services.email_lookup(cleaned["email"]))
     row.full_clean()  # valid by every rule the model declares
     assert (row.name, row.email, row.country.code) == (cleaned["name"], cleaned["email"], cleaned["country"])
     assert row.state in (Signature.State.PENDING, Signature.State.SUSPICIOUS)

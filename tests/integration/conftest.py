@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 
 from tests.conftest import need
 
@@ -105,6 +106,9 @@ def make_stack(postgres, redis_url, smtp, log_dir):
                 "PYTHONUNBUFFERED": "1",
                 "DEBUG": "False",
                 "SECRET_KEY": "integration-" + secrets.token_urlsafe(40),
+                # The test process's own keys: both read and write the same signatures.
+                "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+                "BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY,
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "SECURE_PROXY_SSL": "True",
                 "TRUSTED_PROXY_COUNT": "1",

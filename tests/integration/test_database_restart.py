@@ -18,6 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
+from campaign.petitions import crypto
+from campaign.petitions.services import email_lookup
+
 from .stack import ROOT, Visitor
 from .test_faults import SETTLE_SECONDS, assert_thanked, sign
 
@@ -110,11 +113,16 @@ def test_a_postgresql_restart_while_people_sign_loses_nothing_and_shows_a_503(se
 
     addresses = [address for address, *_ in outcomes]
     with psycopg.connect(url) as conn:
-        rows = conn.execute(
-            "SELECT email_canonical, email, name, country FROM petitions_signature WHERE email LIKE 'pg-restart-%%'"
-        ).fetchall()
-    assert sorted(r[0] for r in rows) == sorted(addresses)  # each stored once, none lost
-    assert all(r[1] == r[0] and r[2] == "Dana Sadykova" and r[3] == "KZ" for r in rows)  # nothing half-written
+        rows = conn.execute("SELECT email_index, email, name, country FROM petitions_signature").fetchall()
+    opened = [(crypto.decrypt(r[1], purpose=b"petitions.signature.email"), r[0], r) for r in rows]
+    opened = [row for row in opened if row[0].startswith("pg-restart-")]
+    assert sorted(email for email, _i, _r in opened) == sorted(addresses)  # each stored once, none lost
+    assert all(  # nothing half-written
+        index == email_lookup(email)
+        and crypto.decrypt(r[2], purpose=b"petitions.signature.name") == "Dana Sadykova"
+        and r[3] == "KZ"
+        for email, index, r in opened
+    )
 
     smtp.wait_for_each(addresses, timeout=60, diagnostics=stack.tails)
     time.sleep(SETTLE_SECONDS)

@@ -24,7 +24,9 @@ import requests
 from django.urls import reverse
 from requests.adapters import HTTPAdapter
 
+from campaign.petitions import crypto
 from campaign.petitions.models import Signature
+from campaign.petitions.services import email_lookup
 from tests.conftest import need
 from tests.deploy.nginx import Nginx, proxy_service, render, self_signed_certificate
 
@@ -58,6 +60,8 @@ def site_root():
             "DJANGO_SETTINGS_MODULE": "tests.deploy.settings",
             "DEBUG": "False",
             "SECRET_KEY": "collectstatic-only",
+            "FIELD_ENCRYPTION_KEYS": crypto.key_new(),
+            "BLIND_INDEX_KEY": crypto.key_new(),
             "EMAIL_URL": "smtp://collectstatic.invalid:25",
             "STATIC_ROOT": str(root / "static"),
         },
@@ -144,7 +148,7 @@ def test_the_site_through_nginx_over_https(seeded, proxied, site_root):
         {"name": "Dana Sultanova", "email": address, "country": "KZ"},
     )
     assert signed.status_code == 302, signed.text[:500]
-    assert Signature.objects.get(email_canonical=address).ip_address == CLIENT_ADDRESS
+    assert Signature.objects.get(email_index=email_lookup(address)).ip_address == CLIENT_ADDRESS
 
     # Plain HTTP only sends the browser to HTTPS.
     plain = requests.get(f"http://127.0.0.1:{http_port}/en/", allow_redirects=False, timeout=5)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from campaign.moderation import actions
 from campaign.moderation.corrections import Correction, signature_correct
 from campaign.petitions.models import AuditEntry, ExportJob, Signature
-from campaign.petitions.services import signature_email_fields
+from campaign.petitions.services import email_lookup, signature_email_fields
 from campaign.petitions.tokens import manage_token_make
 from tests.exports.helpers import download, sign
 from tests.factories import PetitionFactory, SignatureFactory
@@ -43,11 +43,15 @@ def everything_recorded() -> str:
 # --- The service ------------------------------------------------------------------------------
 
 
-def test_a_corrected_address_gets_its_canonical_form_and_domain_as_signing_derives_them(moderator, zhanna):
+def test_a_corrected_address_gets_its_blind_index_and_domain_as_signing_derives_them(moderator, zhanna):
     assert signature_correct(actor=moderator, signature_id=zhanna.pk, email=f"  {NEW_EMAIL} ") is Correction.CORRECTED
     row = Signature.objects.get(pk=zhanna.pk)
-    assert (row.email, row.email_canonical, row.email_domain) == (NEW_EMAIL, "zhanna.right@mail.kz", "mail.kz")
-    assert {"email": row.email, "email_canonical": row.email_canonical, "email_domain": row.email_domain} == (
+    assert (row.email, row.email_index, row.email_domain) == (
+        NEW_EMAIL,
+        email_lookup("zhanna.right@mail.kz"),
+        "mail.kz",
+    )
+    assert {"email": row.email, "email_index": row.email_index, "email_domain": row.email_domain} == (
         signature_email_fields(email=NEW_EMAIL)
     )
     # Still the same signer's signature: confirmed and counted as before.
@@ -79,7 +83,7 @@ def test_two_corrections_racing_for_one_address_cannot_both_win(postgres):
     def correct(signature_id):
         try:
             # Both have looked (the address is free) before either writes.
-            assert not Signature.objects.filter(email_canonical="same@example.org").exists()
+            assert not Signature.objects.filter(email_index=email_lookup("same@example.org")).exists()
             barrier.wait(timeout=10)
             outcomes.append(signature_correct(actor=None, signature_id=signature_id, email="same@example.org"))
         finally:
@@ -91,7 +95,7 @@ def test_two_corrections_racing_for_one_address_cannot_both_win(postgres):
     for thread in threads:
         thread.join()
     assert sorted(o.value for o in outcomes) == sorted([Correction.CORRECTED.value, Correction.EMAIL_TAKEN.value])
-    assert Signature.objects.filter(email_canonical="same@example.org").count() == 1
+    assert Signature.objects.filter(email_index=email_lookup("same@example.org")).count() == 1
 
 
 def test_the_audit_entry_names_the_signature_and_the_fields_never_a_value(moderator, zhanna):

@@ -51,7 +51,7 @@ def test_erasing_after_a_search_an_invalidation_and_an_export_leaves_no_trace_of
     # A moderator searches for her address and rejects what it found; then invalidates by name and IP.
     client.force_login(moderator)
     assert _act_in_changelist(client, f"?q={ADDRESS}", "reject_spam", eve, reason="spam").status_code == 302
-    preview = invalidations.invalidation_preview(petition=petition, criteria={"name_pattern": "Evgenia*", "ip": IP})
+    preview = invalidations.invalidation_preview(petition=petition, criteria={"name_shape": "Aa Aa", "ip": IP})
     with django_capture_on_commit_callbacks(execute=True):
         invalidation = invalidations.invalidation_create(
             actor=moderator, petition=petition, criteria=preview["criteria"], reason="bots", matched=preview["matched"]
@@ -60,14 +60,14 @@ def test_erasing_after_a_search_an_invalidation_and_an_export_leaves_no_trace_of
     unrelated = invalidations.invalidation_create(
         actor=moderator,
         petition=petition,
-        criteria={"name_pattern": "Other*", "max_pk": other.pk},
+        criteria={"email_domain": "example.net", "max_pk": other.pk},
         reason="x",
         matched=1,
     )
 
     # An administrator finds her by a field filter and erases her.
     client.force_login(administrator)
-    response = _act_in_changelist(client, f"?email__exact={ADDRESS}", "erase_personal_data", eve)
+    response = _act_in_changelist(client, f"?ip_address={IP}", "erase_personal_data", eve)
     assert response.status_code == 302
     assert Signature.objects.get(pk=eve.pk).erased_at is not None
 
@@ -80,11 +80,13 @@ def test_erasing_after_a_search_an_invalidation_and_an_export_leaves_no_trace_of
         assert trace.encode().lower() not in files.lower(), f"an export file keeps {trace!r}"
     # What was done stays on record: ids and the names of the filters.
     erase = AuditEntry.objects.get(action="signatures_erase")
-    assert erase.details["ids"] == [eve.pk] and erase.details["filter"]["changelist"] == ["email__exact"]
+    assert erase.details["ids"] == [eve.pk] and erase.details["filter"]["changelist"] == ["ip_address"]
     reject = AuditEntry.objects.get(action="signatures_reject")
     assert reject.details["filter"]["changelist"] == ["q"]
-    assert Invalidation.objects.get(pk=invalidation.pk).criteria["scrubbed"] == ["ip", "name_pattern"]
-    assert Invalidation.objects.get(pk=unrelated.pk).criteria["name_pattern"] == "Other*"
+    # A name's shape names nobody: it stays, as the values of an unrelated invalidation do.
+    assert Invalidation.objects.get(pk=invalidation.pk).criteria["scrubbed"] == ["ip"]
+    assert Invalidation.objects.get(pk=invalidation.pk).criteria["name_shape"] == "Aa Aa"
+    assert Invalidation.objects.get(pk=unrelated.pk).criteria["email_domain"] == "example.net"
 
     # The organizer's link now says the file is gone, and why.
     client.force_login(organizer)
@@ -97,7 +99,7 @@ def test_erasing_after_a_search_an_invalidation_and_an_export_leaves_no_trace_of
     # The invalidation page lists what its filter was, without the values.
     client.force_login(moderator)
     detail = client.get(reverse("moderation:invalidation", args=[invalidation.pk])).content.decode()
-    assert "Name pattern" in detail and "Evgenia" not in detail and IP not in detail
+    assert "Name shape" in detail and "Evgenia" not in detail and IP not in detail
 
 
 def test_export_files_that_cannot_hold_the_erased_row_are_kept(

@@ -188,19 +188,19 @@ def test_the_progress_page_shows_affected_against_matched_and_refreshes_itself(c
     ("criteria", "expected"),
     [
         ({"email_domain": "mailinator.com"}, {"domain"}),
-        ({"name_pattern": "john smith*"}, {"name1", "name2"}),
-        ({"name_pattern": "J?hn Smith"}, {"name1"}),
+        ({"name_shape": "Aa Aa"}, {"name1", "other"}),
+        ({"name_shape": "A A 99"}, {"name2"}),
         ({"country": "RU"}, {"country"}),
         ({"ip": "203.0.113.44"}, {"ip"}),
         ({"ip": "203.0.113.0/24"}, {"ip", "subnet"}),
         ({"ip": "203.0.112.0/23"}, {"ip", "subnet", "wider"}),
         ({"ip": "10.0.0.0/8", "country": "RU"}, set()),
-        ({"name_pattern": "john smith*", "country": "DE"}, {"name1", "name2"}),
+        ({"name_shape": "Aa Aa", "ip": "198.51.100.0/24"}, {"other"}),
     ],
 )
 def test_criteria_combine_and_match_only_their_signatures(petition, criteria, expected):
     named = {
-        "domain": SignatureFactory(petition=petition, email_domain="mailinator.com"),
+        "domain": SignatureFactory(petition=petition, email_domain="mailinator.com", name="mailinator"),
         "name1": SignatureFactory(petition=petition, name="John Smith"),
         "name2": SignatureFactory(petition=petition, name="JOHN SMITH 42"),
         "country": SignatureFactory(petition=petition, country="RU", name="Ivan"),
@@ -317,3 +317,23 @@ def test_a_broker_outage_delays_an_invalidation_but_the_sweeper_finishes_it(
 
     invalidation.refresh_from_db()
     assert (invalidation.state, invalidation.affected) == (Invalidation.State.DONE, 3)
+
+
+def test_a_moderator_invalidates_a_burst_of_generated_names_by_their_shape(
+    client, petition, moderator, django_capture_on_commit_callbacks
+):
+    bots = [SignatureFactory(petition=petition, name=f"user{n:05d}", confirmed=True) for n in range(5)]
+    people = [SignatureFactory(petition=petition, name=name, confirmed=True) for name in ("Aigerim Bekova", "user")]
+    client.force_login(moderator)
+    data = {"petition": petition.pk, "name_shape": "bot12345", "country": "", "reason": "generated names"}
+    preview = client.post(reverse("moderation:invalidation_new"), {"step": "preview", **data})
+    assert preview.status_code == 200
+    assert preview.context["preview"]["matched"] == 5
+    assert 'value="a99999"' in preview.content.decode()  # the shape, never a name, goes on
+    apply = {**data, "step": "apply", "name_shape": "a99999", "max_pk": preview.context["apply_form"].initial["max_pk"]}
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(reverse("moderation:invalidation_new"), {**apply, "matched": 5})
+    assert done.status_code == 302
+    assert {s.state for s in Signature.objects.filter(pk__in=[b.pk for b in bots])} == {Signature.State.REJECTED}
+    assert {s.state for s in Signature.objects.filter(pk__in=[p.pk for p in people])} == {Signature.State.CONFIRMED}
+    assert Invalidation.objects.get().criteria["name_shape"] == "a99999"

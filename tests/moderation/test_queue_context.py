@@ -96,9 +96,20 @@ def test_search_for_part_of_an_address_says_how_to_find_addresses(client, modera
 
     page = client.get(reverse("admin:petitions_signature_changelist"), {"q": "gmail"})
 
-    assert "No name contains “gmail”. Email addresses are found whole" in text(page)
-    assert "or @gmail.com for everyone at that domain." in text(page)
+    assert "No name has every word of “gmail”. Names are found by whole words" in text(page)
+    assert "email addresses whole: search for the full address, or @gmail.com for everyone at that domain." in text(
+        page
+    )
     found = client.get(reverse("admin:petitions_signature_changelist"), {"q": "@gmail.com"})
     assert [s.name for s in found.context["cl"].result_list] == ["Kate Miller"]
     by_name = client.get(reverse("admin:petitions_signature_changelist"), {"q": "miller"})
-    assert "No name contains" not in text(by_name)
+    assert "No name has" not in text(by_name)
+    assert [s.name for s in by_name.context["cl"].result_list] == ["Kate Miller"]
+    # Names are encrypted: found by whole words, in any order and case, never by a part.
+    both = client.get(reverse("admin:petitions_signature_changelist"), {"q": "MILLER kate"})
+    assert [s.name for s in both.context["cl"].result_list] == ["Kate Miller"]
+    part = client.get(reverse("admin:petitions_signature_changelist"), {"q": "mill"})
+    assert list(part.context["cl"].result_list) == []
+    assert "Names are found by whole words" in text(part)
+    address = client.get(reverse("admin:petitions_signature_changelist"), {"q": "Kate.Miller@GMAIL.com"})
+    assert [s.name for s in address.context["cl"].result_list] == ["Kate Miller"]

@@ -138,7 +138,7 @@ def test_erasing_keeps_an_anonymous_counted_row(petition, moderator, counted):
 
     erased = Signature.objects.get(pk=a.pk)
     assert (erased.name, erased.email, erased.email_domain, erased.ip_address) == ("", "", "", None)
-    assert erased.email_canonical == f"erased-{a.pk}"
+    assert erased.email_index == f"erased-{a.pk}"
     assert erased.erased_at is not None
     assert erased.state == State.CONFIRMED
     counted()

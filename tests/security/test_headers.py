@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from campaign.petitions import crypto
 from campaign.petitions.tokens import confirm_token_make, unsubscribe_token_make
 from tests.conftest import staff_code
 from tests.factories import SignatureFactory, UserFactory
@@ -135,6 +136,8 @@ def production_settings():
         "DJANGO_SETTINGS_MODULE": "campaign.settings",
         "DEBUG": "False",
         "SECRET_KEY": "production-settings-probe-" + "x" * 40,
+        "FIELD_ENCRYPTION_KEYS": crypto.key_new(),
+        "BLIND_INDEX_KEY": crypto.key_new(),
         "ALLOWED_HOSTS": "testserver",
         "EMAIL_URL": "smtp+tls://relay.example.net:587",
     }
