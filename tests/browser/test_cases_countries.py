@@ -2,6 +2,7 @@
 loads from our origin, the chart draws without JavaScript, and axe-core finds nothing."""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -57,6 +58,8 @@ def test_a_case_photo_and_the_country_chart_show_from_our_origin_without_violati
     found["home"] = axe_violations(tab.page, live_server.url)
 
     tab.page.get_by_role("link", name="Signatures by country").click()
+    # Measure the page as a reader sees it: once it has loaded, with its stylesheet applied.
+    tab.page.wait_for_url(re.compile(r"/countries/$"))
     assert tab.page.locator("svg.country-chart rect").count() == 3  # Kazakhstan, Germany, the rest together
     assert tab.page.locator("table.country-table tbody tr").count() == 3
     wider = tab.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
