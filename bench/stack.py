@@ -206,10 +206,14 @@ class BenchStack:
         self.stop("worker_updates")
 
     def broker_purge(self):
-        """Empty Celery's queue and kombu's unacked bookkeeping in the bench's Redis database."""
+        """Empty Celery's queue and kombu's unacked bookkeeping in the bench's Redis database, and
+        the stopped senders' flag (an update's sender would otherwise give way to them)."""
         import redis
 
-        redis.Redis.from_url(REDIS_URL).delete("celery", "updates", "unacked", "unacked_index", "unacked_mutex")
+        client = redis.Redis.from_url(REDIS_URL)
+        client.delete("celery", "updates", "unacked", "unacked_index", "unacked_mutex")
+        if flags := client.keys("*petitions:email-sender-woken"):
+            client.delete(*flags)
 
     def start_empty_server(self):
         """A second web server, the same code and settings, on a database with no signatures and a

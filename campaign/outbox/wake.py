@@ -54,3 +54,9 @@ def sender_stopping() -> None:
         cache.delete(WAKE_KEY)
     except Exception:  # noqa: BLE001 - the flag expires by itself
         logger.warning("Could not clear the email sender's flag; it expires by itself.")
+
+
+def sender_at_work() -> bool:
+    """Whether a confirmation sender is on its way or at work, i.e. signers are arriving now.
+    False while the cache is unreachable (read as a miss) and in-process, where no flag is set."""
+    return bool(cache.get(WAKE_KEY))

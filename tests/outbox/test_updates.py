@@ -4,6 +4,7 @@ An organizer writes the update in the admin and asks to send it; the task (run i
 the request commits) queues the recipients and sends them their emails in batches.
 """
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.outbox import pace, sending, update_sending, updates
+from campaign.outbox import pace, sending, update_sending, updates, wake
 from campaign.outbox.tasks import send_supporter_update, sweep_email_outbox
 from campaign.petitions.models import AuditEntry, Signature, SupporterUpdate, UpdateDelivery
 from campaign.petitions.self_service import signature_withdraw
@@ -280,3 +281,29 @@ def test_the_audit_log_says_in_words_who_sent_which_update(client, smtp, organiz
     assert "started sending an update to supporters" in page
     assert "finished sending an update to supporters" in page
     assert f"Update to supporters #{update.pk}" in page
+
+
+@pytest.mark.parametrize("signers_arriving", [True, False])
+def test_an_update_gives_way_while_signers_arrive(smtp, organizer, signers_arriving):
+    petition = PetitionFactory()
+    for n in range(6):
+        supporter(petition, email=f"g{n}@example.org")
+    update = an_update(petition)
+    updates.update_send_request(update_id=update.pk, actor=organizer)  # queued by hand below
+    updates.update_deliveries_queue(update_id=update.pk)
+    if signers_arriving:
+        cache.set(wake.WAKE_KEY, 1, timeout=60)  # what a signature sets while its confirmation is on its way
+
+    started = time.monotonic()
+    outcome, more = update_sending.update_deliveries_send(batch_size=2)
+    took = time.monotonic() - started
+    cache.delete(wake.WAKE_KEY)
+
+    # Everyone still gets it once; while signers arrive the sender spends most of its time resting
+    # (UPDATE_YIELD_FACTOR times each batch), and otherwise never rests.
+    assert (outcome.sent, more) == (6, False)
+    assert recipients(smtp) == [f"g{n}@example.org" for n in range(6)]
+    if signers_arriving:
+        assert outcome.rested_for > took / 2
+    else:
+        assert outcome.rested_for == 0
