@@ -319,7 +319,7 @@ SESSION_COOKIE_HTTPONLY = True
 
 # --- Internationalisation ---------------------------------------------------------------
 # Public pages live under /en/, /ru/ and /kk/ (i18n_patterns in campaign/urls.py); staff pages
-# are unprefixed. Adding a language: README, "Languages".
+# are unprefixed. Adding a language: docs/languages.md.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("kk", _("Kazakh"))]
 # Offered by a browser beside English, these win over it, whatever the q-values say: most of the

@@ -42,7 +42,7 @@ def signature_correct(
     A new address gets its derived fields from services.signature_email_fields, as signing
     does, and a new public_id: every link sent to the old address (confirm, manage,
     unsubscribe) stops working, as it may be a stranger's mailbox. State and confirmation
-    are kept (see the README, Moderation). `actor` None is the signer themselves.
+    are kept (see docs/staff.md, "Moderation"). `actor` None is the signer themselves.
     """
     with transaction.atomic():
         signature = (

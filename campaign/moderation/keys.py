@@ -126,7 +126,7 @@ def blind_index_key_id() -> str:
 def blind_indexes_rebuild(*, batch_size: int = BATCH_SIZE, progress=None) -> Progress:
     """Recompute every row's blind indexes (address, name words, name shape) under the current
     BLIND_INDEX_KEY, from the decrypted values. While it runs, a signature under the old key
-    is not recognised as a duplicate: stop the site and the workers first (README)."""
+    is not recognised as a duplicate: stop the site and the workers first (docs/security.md, "Encryption at rest")."""
     keys = crypto.keyring()
 
     def batch(rows):

@@ -2,7 +2,7 @@
 
 Encrypts every existing row in batches of BATCH ids, in the migration's one transaction: a
 failure leaves every row as it was, never half encrypted. Reversible (`migrate petitions 0012`)
-with the same keys; the README's steps take a backup first all the same.
+with the same keys; the steps in docs/security.md ("Encryption at rest") take a backup first all the same.
 """
 
 import campaign.petitions.fields
