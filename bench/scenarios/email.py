@@ -63,10 +63,11 @@ def outbox_fill(count, tag):
         """
         INSERT INTO petitions_signature (petition_id, name, email, email_index, email_domain, country,
             show_publicly, keep_updated, language, consent_version, state, suspicion, signed_at, counted,
-            email_state, email_requests, email_attempts, email_due_at, state_before_invalidation, public_id, leave_name_off)
+            email_state, email_requests, email_attempts, email_due_at, state_before_invalidation, public_id, leave_name_off,
+            name_words, name_shape)
         SELECT p.id, 'Bench Mail', %(tag)s || '.' || g || '@d' || (g %% 997) || '.' || %(tag)s || '.bench.example',
             %(tag)s || '.' || g || '@d' || (g %% 997) || '.' || %(tag)s || '.bench.example', 'd' || (g %% 997) || '.' || %(tag)s || '.bench.example',
-            'KZ', false, true, 'en', 'bench', 'pending', '[]', now(), false, 'pending', 1, 0, now(), '', md5(%(tag)s || g), false
+            'KZ', false, true, 'en', 'bench', 'pending', '[]', now(), false, 'pending', 1, 0, now(), '', md5(%(tag)s || g), false, '', ''
         FROM generate_series(1, %(count)s) g, (SELECT id FROM petitions_petition WHERE slug = %(slug)s) p
         """,
         {"tag": tag, "count": count, "slug": SLUG},

@@ -24,11 +24,11 @@ def supporters_fill(count, tag, *, keep_updated):
         INSERT INTO petitions_signature (petition_id, name, email, email_index, email_domain, country,
             show_publicly, keep_updated, leave_name_off, language, consent_version, state, suspicion, signed_at,
             confirmed_at, counted, email_state, email_requests, email_attempts, state_before_invalidation,
-            public_id)
+            public_id, name_words, name_shape)
         SELECT p.id, 'Bench Reader', %(tag)s || '.' || g || '@d' || (g %% 997) || '.' || %(tag)s || '.bench.example',
             %(tag)s || '.' || g || '@d' || (g %% 997) || '.' || %(tag)s || '.bench.example', 'd' || (g %% 997) || '.' || %(tag)s || '.bench.example',
             'KZ', false, %(keep)s, false, (ARRAY['en', 'ru', 'kk'])[1 + g %% 3], 'bench', 'confirmed', '[]', now(),
-            now(), false, 'sent', 1, 0, '', md5(%(tag)s || g)
+            now(), false, 'sent', 1, 0, '', md5(%(tag)s || g), '', ''
         FROM generate_series(1, %(count)s) g, (SELECT id FROM petitions_petition WHERE slug = %(slug)s) p
         """,
         {"tag": tag, "count": count, "slug": SLUG, "keep": keep_updated},
