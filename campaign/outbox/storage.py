@@ -72,6 +72,9 @@ def signature_emails_claim(*, limit: int) -> list[Signature]:
             "email_attempts",
             "email_requests",
             "petition__title",
+            # The title in every signer's language (modeltranslation's columns): one deferred
+            # column read per email would be a query per email.
+            *(f"petition__title_{code}" for code, _name in settings.LANGUAGES),
             "petition__slug",
         )
         .order_by("email_due_at")[:limit]
